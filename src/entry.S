@@ -1,0 +1,166 @@
+/*
+ * entry.S - every way into and out of the runtime from µprocess code.
+ *
+ * Kinds of entry, one stub each:
+ *  - ufork_sigsys_entry: a trapped `syscall` (SIGSYS from Syscall User
+ *    Dispatch).  Always interrupts µprocess code, never nests.
+ *  - ufork_signal_entry: faults and asynchronous host signals.  May interrupt
+ *    µprocess code or the runtime itself, and may nest.
+ * Both run on the host thread's aligned alternate signal stack; the stub finds
+ * the thread's struct tblock by masking %rsp with ALTSTACK_SIZE, switches the
+ * SUD selector to ALLOW and the FS base to the runtime's before any C code runs,
+ * and puts both back before returning.  This is where protection-key switching
+ * plugs in.
+ *
+ * ufork_restorer is the only syscall site the kernel lets through while the
+ * selector says BLOCK (the SUD allowed range is [ufork_restorer,
+ * ufork_restorer_end)); the kernel checks the address after `syscall`, so the
+ * range ends after the trailing ud2.
+ *
+ * Also here, because their fault and cancel handling depends on exact
+ * instruction addresses: the cancellable forwarded syscall and the user-memory
+ * copy primitives.
+ */
+
+#define ALTSTACK_MASK (-(1 << 18))
+#define TB_SELECTOR 0
+#define TB_RT_FS 8
+#define TB_U_FS 16
+
+	.text
+
+/* void ufork_sigsys_entry(int sig, siginfo_t *si, void *uc) */
+	.globl ufork_sigsys_entry
+	.type ufork_sigsys_entry, @function
+ufork_sigsys_entry:
+	mov %rsp, %rax
+	and $ALTSTACK_MASK, %rax
+	movb $0, TB_SELECTOR(%rax)
+	rdfsbase %rcx
+	mov %rcx, TB_U_FS(%rax)
+	mov TB_RT_FS(%rax), %rcx
+	wrfsbase %rcx
+	sub $8, %rsp
+	call ufork_sigsys
+	add $8, %rsp
+	mov %rsp, %rax
+	and $ALTSTACK_MASK, %rax
+	mov TB_U_FS(%rax), %rcx
+	wrfsbase %rcx
+	movb $1, TB_SELECTOR(%rax)
+	ret
+	.size ufork_sigsys_entry, .-ufork_sigsys_entry
+
+/* void ufork_signal_entry(int sig, siginfo_t *si, void *uc)
+ * Saves the interrupted selector and FS base on the stack; the C handler gets
+ * a pointer to them as its 4th argument: saved[0] = FS base, saved[1] = selector. */
+	.globl ufork_signal_entry
+	.type ufork_signal_entry, @function
+ufork_signal_entry:
+	mov %rsp, %rax
+	and $ALTSTACK_MASK, %rax
+	movzbl TB_SELECTOR(%rax), %ecx
+	push %rcx
+	movb $0, TB_SELECTOR(%rax)
+	rdfsbase %rcx
+	push %rcx
+	mov TB_RT_FS(%rax), %rcx
+	wrfsbase %rcx
+	mov %rsp, %rcx
+	sub $8, %rsp
+	call ufork_signal
+	add $8, %rsp
+	pop %rcx
+	wrfsbase %rcx
+	mov %rsp, %rax
+	and $ALTSTACK_MASK, %rax
+	pop %rcx
+	movb %cl, TB_SELECTOR(%rax)
+	ret
+	.size ufork_signal_entry, .-ufork_signal_entry
+
+/* The signal restorer of every runtime handler. */
+	.globl ufork_restorer, ufork_restorer_end
+	.type ufork_restorer, @function
+ufork_restorer:
+	mov $15, %eax
+	syscall
+	ud2
+ufork_restorer_end:
+	.size ufork_restorer, .-ufork_restorer
+
+/* void ufork_enter_trap(struct tblock *b): block syscalls and make one; the
+ * SIGSYS handler sees b->starting and rewrites the frame so that its
+ * rt_sigreturn enters µprocess code with the thread's start registers. */
+	.globl ufork_enter_trap
+	.type ufork_enter_trap, @function
+ufork_enter_trap:
+	movb $1, TB_SELECTOR(%rdi)
+	mov $39, %eax
+	syscall
+	ud2
+	.size ufork_enter_trap, .-ufork_enter_trap
+
+/* long ufork_cancellable_syscall(volatile int *cancel, long nr, const long *args)
+ * A host signal that lands in [ufork_cancel_begin, ufork_cancel_end) with
+ * *cancel set moves %rip to ufork_cancel_out: the syscall is then either not
+ * made (-EINTR) or, if it completed, its result is kept.  No check-then-block
+ * race. */
+	.globl ufork_cancellable_syscall, ufork_cancel_begin, ufork_cancel_end, ufork_cancel_out
+	.type ufork_cancellable_syscall, @function
+ufork_cancellable_syscall:
+	mov %rdi, %r11
+	mov %rsi, %rax
+	mov %rdx, %rcx
+	mov 0(%rcx), %rdi
+	mov 8(%rcx), %rsi
+	mov 16(%rcx), %rdx
+	mov 24(%rcx), %r10
+	mov 32(%rcx), %r8
+	mov 40(%rcx), %r9
+ufork_cancel_begin:
+	cmpl $0, (%r11)
+	jnz ufork_cancel_out
+	syscall
+ufork_cancel_end:
+	ret
+ufork_cancel_out:
+	mov $-4, %rax
+	ret
+	.size ufork_cancellable_syscall, .-ufork_cancellable_syscall
+
+/* User-memory copies.  A fault with %rip in [ufork_uaccess_begin,
+ * ufork_uaccess_end) resumes at ufork_uaccess_fault, which returns -EFAULT. */
+	.globl ufork_copy_user, ufork_strncpy_user
+	.globl ufork_uaccess_begin, ufork_uaccess_end, ufork_uaccess_fault
+ufork_uaccess_begin:
+/* long ufork_copy_user(void *dst, const void *src, size_t n): 0 or -EFAULT */
+	.type ufork_copy_user, @function
+ufork_copy_user:
+	mov %rdx, %rcx
+	rep movsb
+	xor %eax, %eax
+	ret
+	.size ufork_copy_user, .-ufork_copy_user
+
+/* long ufork_strncpy_user(char *dst, const char *src, size_t n): length
+ * copied without the NUL, n if no NUL in n bytes, or -EFAULT */
+	.type ufork_strncpy_user, @function
+ufork_strncpy_user:
+	xor %eax, %eax
+1:	cmp %rdx, %rax
+	je 2f
+	movzbl (%rsi,%rax), %ecx
+	mov %cl, (%rdi,%rax)
+	test %cl, %cl
+	jz 2f
+	inc %rax
+	jmp 1b
+2:	ret
+	.size ufork_strncpy_user, .-ufork_strncpy_user
+ufork_uaccess_end:
+ufork_uaccess_fault:
+	mov $-14, %rax
+	ret
+
+	.section .note.GNU-stack,"",@progbits

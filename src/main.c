@@ -1,0 +1,164 @@
+/*
+ * main.c - the `ufork` command: options, start-up checks, and the runtime's
+ * invisible init (the host main thread), which starts the first µprocess,
+ * waits until no µprocess is left, and then leaves exactly as the first
+ * program did: same exit code, or death by the same signal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "ufork.h"
+
+extern char **environ;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ufork run [options] PROGRAM [ARGS...]\n"
+		"       ufork --help | --version\n"
+		"\n"
+		"Runs an unmodified x86-64 static-PIE program as a µprocess: every process\n"
+		"it creates lives in one address space with this runtime.\n"
+		"\n"
+		"options:\n"
+		"  --trace             print every syscall of the µprocesses to stderr\n"
+		"  --slot-size=SIZE    address space of one µprocess (default 4G; K, M, G)\n"
+		"  --max-procs=N       limit on live µprocesses (default 256)\n"
+		"  -h, --help          this text\n"
+		"  -V, --version       the version\n");
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void die(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "ufork: %s\n", buf);
+	exit(127);
+}
+
+/* Leave as the first µprocess left: its exit code, or death by its signal. */
+static void leave_like(int status) __attribute__((noreturn));
+static void leave_like(int status)
+{
+	if ((status & 0x7f) == 0)
+		_exit((status >> 8) & 0xff);
+	int sig = status & 0x7f;
+	struct rlimit rl = { 0, 0 };
+	if (!(status & 0x80))
+		setrlimit(RLIMIT_CORE, &rl);	/* no core where Linux made none */
+	signal(sig, SIG_DFL);
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, 'V' },
+		{ "trace", no_argument, 0, 't' },
+		{ "slot-size", required_argument, 0, 's' },
+		{ "max-procs", required_argument, 0, 'm' },
+		{ 0, 0, 0, 0 },
+	};
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
+		printf("ufork %s\n", UFORK_VERSION);
+		return 0;
+	}
+	if (argc < 2 || strcmp(argv[1], "run") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	argc--;
+	argv++;
+	int c;
+	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("ufork %s\n", UFORK_VERSION); return 0;
+		case 't': trace_syscalls = 1; break;
+		case 's':
+			if (parse_size(optarg, &slot_size) || slot_size < (64UL << 20) ||
+			    slot_size > (1UL << 40) || slot_size % PAGE_SIZE)
+				die("--slot-size: want a page multiple from 64M to 1T, got '%s'",
+				    optarg);
+			break;
+		case 'm': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 4096)
+				die("--max-procs: want 1 to 4096, got '%s'", optarg);
+			max_procs = v;
+			break;
+		}
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc)
+		die("run: no program given (see ufork --help)");
+
+	char err[512];
+	if (sud_check(err, sizeof err) < 0)
+		die("%s", err);
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < 1024)
+		fd_floor = nofile.rlim_cur > 64 ? nofile.rlim_cur - 24 : 40;
+	log_fd = runtime_fd(fcntl(2, F_DUPFD_CLOEXEC, 0));
+
+	struct image img;
+	if (image_open(argv[optind], &img, err, sizeof err) < 0)
+		die("%s", err);
+	int r = arena_init(slot_size, max_procs);
+	if (r < 0)
+		die("cannot reserve the address space at %#lx: %s", ARENA_BASE, strerror(-r));
+	if (host_signals_init() < 0 || !tblock_setup(NULL))
+		die("cannot install the runtime's signal handlers: %s", strerror(errno));
+
+	struct uproc *p = proc_create(&img);
+	if (!p)
+		die("cannot create the first µprocess");
+	r = proc_start(p, argv + optind, environ);
+	if (r < 0)
+		die("%s: cannot start: %s", argv[optind], strerror(-r));
+	leave_like(proc_wait_all());
+}

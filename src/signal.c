@@ -1,0 +1,367 @@
+/*
+ * signal.c - the µprocesses' virtual signals: generation, delivery on the way
+ * back to µprocess code, handler frames, faults, and the host-signal handler
+ * for faults and interrupts (ufork_signal, entered from entry.S).
+ *
+ * Nothing of a µprocess's signal state is ever given to the host: actions are
+ * per µprocess (uproc.act), masks and thread-directed pending sets per thread,
+ * process-directed pending signals per µprocess.  A signal is delivered when
+ * its target returns to µprocess code: at the end of a syscall, of a fault,
+ * or of SIG_INTERRUPT, the host signal that kicks a thread out of µprocess
+ * code or out of a blocked forwarded syscall.  Handler frames have the
+ * kernel's layout (struct rt_sigframe with the XSAVE image above it), so
+ * SA_SIGINFO handlers see real siginfo and ucontext, and rt_sigreturn
+ * (sys_signal.c) undoes them.
+ *
+ * Locking: uproc.lock guards act[], pending sets and pinfo/info; a thread's
+ * mask is written only by the thread itself.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ufork.h"
+
+#define BIT(sig) (1UL << ((sig) - 1))
+#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+
+struct kucontext {
+	unsigned long uc_flags;
+	uintptr_t uc_link;
+	struct kstack uc_stack;
+	mcontext_t uc_mcontext;
+	uint64_t uc_sigmask;
+};
+
+struct rt_sigframe {
+	uintptr_t pretcode;
+	struct kucontext uc;
+	siginfo_t info;
+};
+
+int sig_default_kills(int sig, int *core)
+{
+	*core = 0;
+	switch (sig) {
+	case SIGCHLD: case SIGURG: case SIGWINCH: case SIGCONT:
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:	/* stop: not yet */
+		return 0;
+	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS:
+	case SIGFPE: case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+		*core = 1;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/* The wait status of death by sig, with the core flag when Linux would dump. */
+static int death_status(int sig)
+{
+	int core;
+	sig_default_kills(sig, &core);
+	if (core) {
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_cur == 0)
+			core = 0;
+	}
+	return sig | (core ? 0x80 : 0);
+}
+
+static int ignored(struct uproc *p, int sig)
+{
+	int core;
+	uintptr_t h = p->act[sig].handler;
+	return h == (uintptr_t)SIG_IGN || (h == (uintptr_t)SIG_DFL && !sig_default_kills(sig, &core));
+}
+
+void thread_kick(struct uthread *o, int kill)
+{
+	if (!o->blk)
+		return;	/* not started yet: it checks on entry */
+	if (kill)
+		o->blk->kill = 1;
+	__atomic_store_n(&o->blk->cancel, 1, __ATOMIC_SEQ_CST);
+	if (o->host_tid != gettid())
+		tgkill(getpid(), o->host_tid, SIG_INTERRUPT);
+}
+
+/* Makes sig pending for thread tid of p (tid 0: for the process) and kicks a
+ * thread that can take it.  sig 0 only checks that the target exists.  The
+ * caller holds no lock. */
+int signal_raise(struct uproc *p, int tid, int sig, const siginfo_t *si)
+{
+	struct uthread *t = NULL;
+	pthread_mutex_lock(&p->lock);
+	if (tid) {
+		for (struct uthread *o = p->threads; o && !t; o = o->next)
+			if (o->tid == tid)
+				t = o;
+		if (!t) {
+			pthread_mutex_unlock(&p->lock);
+			return -ESRCH;
+		}
+	}
+	if (!sig || p->exiting)
+		goto out;
+	if (sig == SIGKILL) {
+		pthread_mutex_unlock(&p->lock);
+		proc_kill(p, SIGKILL);
+		return 0;
+	}
+	uint64_t blocked = t ? t->mask : ~0UL;
+	if (!t)
+		for (struct uthread *o = p->threads; o; o = o->next)
+			blocked &= o->mask;
+	if (ignored(p, sig) && !(blocked & BIT(sig)))
+		goto out;	/* discarded at generation, as Linux does */
+	if (t) {
+		if (!(t->pending & BIT(sig)))
+			t->info[sig] = *si;
+		t->pending |= BIT(sig);
+		if (!(t->mask & BIT(sig)))
+			thread_kick(t, 0);
+	} else {
+		if (!(p->pending & BIT(sig)))
+			p->pinfo[sig] = *si;
+		p->pending |= BIT(sig);
+		struct uthread *self = NULL, *any = NULL;
+		for (struct uthread *o = p->threads; o; o = o->next) {
+			if (o->mask & BIT(sig))
+				continue;
+			if (o->host_tid == gettid())
+				self = o;
+			else if (!any)
+				any = o;
+		}
+		if (!self && any)
+			thread_kick(any, 0);
+	}
+out:
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+int signal_pending_for(struct uthread *t)
+{
+	uint64_t m = t->mask & ~UNBLOCKABLE;
+	return ((t->pending | t->p->pending) & ~m) != 0 || t->p->exiting;
+}
+
+static size_t fpstate_size(const void *fp)
+{
+	const uint32_t *sw = (const uint32_t *)((const char *)fp + 464);
+	return sw[0] == 0x46505853U ? sw[1] : 512;	/* FP_XSTATE_MAGIC1 */
+}
+
+static int on_altstack(struct uthread *t, uintptr_t sp)
+{
+	return !(t->altstack.ss_flags & SS_DISABLE) && sp > t->altstack.ss_sp &&
+	       sp <= t->altstack.ss_sp + t->altstack.ss_size;
+}
+
+/* Builds the kernel's rt_sigframe for sig on the µprocess stack and points
+ * the registers at the handler.  Returns -EFAULT if the stack is unusable. */
+static int setup_frame(struct uthread *t, int sig, const siginfo_t *si, ucontext_t *uc,
+		       const struct ksigaction *ka, uint64_t saved_mask)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	uintptr_t sp = g[REG_RSP];
+	int onstack = on_altstack(t, sp);
+	if ((ka->flags & SA_ONSTACK) && !(t->altstack.ss_flags & SS_DISABLE) && !onstack)
+		sp = t->altstack.ss_sp + t->altstack.ss_size;
+	else
+		sp -= 128;	/* red zone */
+	size_t fpsize = fpstate_size(uc->uc_mcontext.fpregs);
+	sp = (sp - fpsize) & ~63UL;
+	uintptr_t fpaddr = sp;
+	sp = ((sp - sizeof(struct rt_sigframe)) & ~15UL) - 8;
+	if (!(ka->flags & SA_RESTORER))
+		return -EFAULT;
+
+	struct rt_sigframe f;
+	memset(&f, 0, sizeof f);
+	f.pretcode = ka->restorer;
+	f.uc.uc_flags = 0x7;	/* UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS */
+	f.uc.uc_stack = t->altstack;
+	f.uc.uc_stack.ss_flags = (t->altstack.ss_flags & SS_DISABLE) ? SS_DISABLE
+				 : on_altstack(t, g[REG_RSP]) ? SS_ONSTACK : t->altstack.ss_flags;
+	memcpy(f.uc.uc_mcontext.gregs, g, sizeof f.uc.uc_mcontext.gregs);
+	f.uc.uc_mcontext.fpregs = (void *)fpaddr;
+	f.uc.uc_sigmask = saved_mask;
+	f.info = *si;
+	if (copy_to_user(t->p, fpaddr, uc->uc_mcontext.fpregs, fpsize) ||
+	    copy_to_user(t->p, sp, &f, sizeof f))
+		return -EFAULT;
+
+	g[REG_RDI] = sig;
+	g[REG_RSI] = sp + offsetof(struct rt_sigframe, info);
+	g[REG_RDX] = sp + offsetof(struct rt_sigframe, uc);
+	g[REG_RAX] = 0;
+	g[REG_RSP] = sp;
+	g[REG_RIP] = ka->handler;
+	g[REG_EFL] &= ~(0x400L | 0x100L | 0x10000L);	/* DF, TF, RF */
+	return 0;
+}
+
+/* Syscalls Linux never restarts once a handler ran (ERESTARTNOHAND). */
+static int restart_with_handler(long nr, const struct ksigaction *ka)
+{
+	switch (nr) {
+	case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
+	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_nanosleep:
+	case SYS_clock_nanosleep: case SYS_pause: case SYS_rt_sigsuspend:
+	case SYS_rt_sigtimedwait:
+		return 0;
+	}
+	return (ka->flags & SA_RESTART) != 0;
+}
+
+/* restart_nr >= 0: the syscall nr was interrupted (-ERESTARTSYS) and its
+ * registers still hold its arguments. */
+void signal_deliver(struct uthread *t, ucontext_t *uc, long restart_nr)
+{
+	struct uproc *p = t->p;
+	greg_t *g = uc->uc_mcontext.gregs;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		if (p->exiting) {
+			pthread_mutex_unlock(&p->lock);
+			thread_exit(t);
+		}
+		uint64_t deliverable = (t->pending | p->pending) & ~(t->mask & ~UNBLOCKABLE);
+		if (!deliverable) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		int sig = __builtin_ctzl(deliverable) + 1;
+		siginfo_t si;
+		if (t->pending & BIT(sig)) {
+			si = t->info[sig];
+			t->pending &= ~BIT(sig);
+		} else {
+			si = p->pinfo[sig];
+			p->pending &= ~BIT(sig);
+		}
+		struct ksigaction ka = p->act[sig];
+		int core;
+		if (ka.handler == (uintptr_t)SIG_IGN ||
+		    (ka.handler == (uintptr_t)SIG_DFL && !sig_default_kills(sig, &core))) {
+			pthread_mutex_unlock(&p->lock);
+			continue;
+		}
+		if (ka.handler == (uintptr_t)SIG_DFL) {
+			pthread_mutex_unlock(&p->lock);
+			proc_exit(t, death_status(sig));
+		}
+		if (ka.flags & SA_RESETHAND) {
+			p->act[sig].handler = (uintptr_t)SIG_DFL;
+			p->act[sig].flags &= ~SA_SIGINFO;
+		}
+		pthread_mutex_unlock(&p->lock);
+
+		if (restart_nr >= 0) {
+			if (restart_with_handler(restart_nr, &ka)) {
+				g[REG_RIP] -= 2;
+				g[REG_RAX] = restart_nr;
+			} else {
+				g[REG_RAX] = -EINTR;
+			}
+			restart_nr = -1;
+		}
+		uint64_t saved = t->restore_mask ? t->saved_mask : t->mask;
+		t->restore_mask = 0;
+		if (setup_frame(t, sig, &si, uc, &ka, saved) < 0)
+			proc_exit(t, death_status(SIGSEGV));
+		t->mask |= ka.mask | ((ka.flags & SA_NODEFER) ? 0 : BIT(sig));
+		t->mask &= ~UNBLOCKABLE;
+	}
+	if (restart_nr >= 0) {	/* no handler ran: restart transparently */
+		g[REG_RIP] -= 2;
+		g[REG_RAX] = restart_nr;
+	}
+	if (t->restore_mask) {	/* sigsuspend woken without a handler */
+		t->mask = t->saved_mask;
+		t->restore_mask = 0;
+	}
+}
+
+/* A synchronous fault of µprocess code: delivered at once, or fatal when
+ * blocked or ignored (Linux's force_sig_fault). */
+void signal_fault(struct uthread *t, int sig, siginfo_t *si, ucontext_t *uc)
+{
+	struct uproc *p = t->p;
+	pthread_mutex_lock(&p->lock);
+	struct ksigaction ka = p->act[sig];
+	if ((t->mask & BIT(sig)) || ka.handler == (uintptr_t)SIG_IGN)
+		ka.handler = (uintptr_t)SIG_DFL;
+	if (ka.handler == (uintptr_t)SIG_DFL) {
+		pthread_mutex_unlock(&p->lock);
+		proc_exit(t, death_status(sig));
+	}
+	if (ka.flags & SA_RESETHAND) {
+		p->act[sig].handler = (uintptr_t)SIG_DFL;
+		p->act[sig].flags &= ~SA_SIGINFO;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (setup_frame(t, sig, si, uc, &ka, t->mask) < 0)
+		proc_exit(t, death_status(SIGSEGV));
+	t->mask |= ka.mask | ((ka.flags & SA_NODEFER) ? 0 : BIT(sig));
+	t->mask &= ~UNBLOCKABLE;
+}
+
+static int in_arena(uintptr_t ip)
+{
+	return ip >= ARENA_BASE && ip < ARENA_BASE + (1UL << 46);
+}
+
+static void runtime_fault(int sig, siginfo_t *si, ucontext_t *uc)
+{
+	char msg[160];
+	int n = snprintf(msg, sizeof msg,
+			 "ufork: internal error: signal %d at ip %#llx (address %p)\n", sig,
+			 (unsigned long long)uc->uc_mcontext.gregs[REG_RIP], si->si_addr);
+	if (write(log_fd, msg, n) < 0) {
+	}
+	signal(sig, SIG_DFL);	/* the fault repeats and ends the runtime */
+}
+
+/* Faults and SIG_INTERRUPT.  saved[0] is the interrupted FS base, saved[1]
+ * the interrupted selector (entry.S restores both on return). */
+void ufork_signal(int sig, siginfo_t *si, void *ucv, uintptr_t *saved)
+{
+	(void)saved;
+	ucontext_t *uc = ucv;
+	uintptr_t ip = uc->uc_mcontext.gregs[REG_RIP];
+	struct tblock *b = current_block();
+	struct uthread *t = b->ut;
+
+	if (sig == SIG_INTERRUPT) {
+		if (!t)
+			return;
+		if (ip >= (uintptr_t)ufork_cancel_begin && ip < (uintptr_t)ufork_cancel_end &&
+		    b->cancel) {
+			uc->uc_mcontext.gregs[REG_RIP] = (uintptr_t)ufork_cancel_out;
+			return;
+		}
+		if (in_arena(ip)) {	/* in µprocess code: a safe point */
+			if (b->kill)
+				thread_exit(t);
+			signal_deliver(t, uc, -1);
+		}
+		return;		/* in the runtime: it checks at its exit point */
+	}
+	if (!in_arena(ip) || !t) {
+		if (ip >= (uintptr_t)ufork_uaccess_begin && ip < (uintptr_t)ufork_uaccess_end) {
+			uc->uc_mcontext.gregs[REG_RIP] = (uintptr_t)ufork_uaccess_fault;
+			return;
+		}
+		runtime_fault(sig, si, uc);
+		return;
+	}
+	signal_fault(t, sig, si, uc);
+}

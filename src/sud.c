@@ -1,0 +1,134 @@
+/*
+ * sud.c - host-side entry plumbing: kernel feature checks, the runtime's host
+ * signal handlers, and the per-host-thread entry block.
+ *
+ * Invariants:
+ *  - every host thread that may run µprocess code (or receive a signal handled
+ *    by entry.S) has an ALTSTACK_SIZE-aligned alternate stack whose first page
+ *    is its struct tblock; sigaltstack starts one page above it;
+ *  - Syscall User Dispatch is armed on each such thread with its selector at
+ *    tblock.selector and only [ufork_restorer, ufork_restorer_end) allowed;
+ *  - runtime handlers are installed with the raw syscall and ufork_restorer,
+ *    never glibc's restorer (its syscall would be trapped).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ufork.h"
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_ON 1
+#define PR_SYS_DISPATCH_OFF 0
+#endif
+#define HWCAP2_FSGSBASE_BIT (1UL << 1)
+
+static int install(int sig, void (*fn)(int, siginfo_t *, void *), int extra)
+{
+	struct ksigaction ka = {
+		.handler = (uintptr_t)fn,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | extra,
+		.restorer = (uintptr_t)ufork_restorer,
+		.mask = 0,
+	};
+	/* block the interrupt signal inside handlers; faults nest freely */
+	ka.mask = 1UL << (SIG_INTERRUPT - 1);
+	if (sig == SIGSYS)
+		ka.mask |= 1UL << (SIGSYS - 1);
+	return syscall(SYS_rt_sigaction, sig, &ka, NULL, 8);
+}
+
+int host_signals_init(void)
+{
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP };
+	if (install(SIGSYS, ufork_sigsys_entry, 0) < 0)
+		return -1;
+	for (unsigned i = 0; i < sizeof faults / sizeof faults[0]; i++)
+		if (install(faults[i], ufork_signal_entry, SA_NODEFER) < 0)
+			return -1;
+	if (install(SIG_INTERRUPT, ufork_signal_entry, 0) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/* Is everything the runtime needs there?  Probes on a throw-away thread so
+ * that this one stays unarmed. */
+static void *sud_probe(void *arg)
+{
+	static volatile char sel = SUD_ALLOW;
+	long r = prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+		       (unsigned long)ufork_restorer, 1, &sel);
+	*(int *)arg = r < 0 ? errno : 0;
+	if (r == 0)
+		prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
+	return NULL;
+}
+
+int sud_check(char *err, size_t errlen)
+{
+	if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE_BIT)) {
+		snprintf(err, errlen, "this kernel or CPU does not allow the FSGSBASE "
+			 "instructions in user space (Linux >= 5.9 on a CPU with fsgsbase needed)");
+		return -1;
+	}
+	pthread_t th;
+	int e = 0;
+	if (pthread_create(&th, NULL, sud_probe, &e) != 0) {
+		snprintf(err, errlen, "cannot create a thread: %s", strerror(errno));
+		return -1;
+	}
+	pthread_join(th, NULL);
+	if (e) {
+		snprintf(err, errlen, "Syscall User Dispatch is unavailable (%s): "
+			 "Linux >= 5.11 built with CONFIG_GENERIC_ENTRY is needed", strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+struct tblock *tblock_setup(struct uthread *t)
+{
+	/* map twice the size and trim to get ALTSTACK_SIZE alignment */
+	size_t len = ALTSTACK_SIZE * 2;
+	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	uintptr_t a = ((uintptr_t)m + ALTSTACK_SIZE - 1) & ~(ALTSTACK_SIZE - 1);
+	if (a > (uintptr_t)m)
+		munmap(m, a - (uintptr_t)m);
+	if ((uintptr_t)m + len > a + ALTSTACK_SIZE)
+		munmap((void *)(a + ALTSTACK_SIZE), (uintptr_t)m + len - a - ALTSTACK_SIZE);
+	struct tblock *b = (struct tblock *)a;
+	memset(b, 0, sizeof *b);
+	b->selector = SUD_ALLOW;
+	b->ut = t;
+	__asm__ volatile("rdfsbase %0" : "=r"(b->rt_fs));
+	stack_t ss = { .ss_sp = (char *)a + PAGE_SIZE, .ss_size = ALTSTACK_SIZE - PAGE_SIZE };
+	if (sigaltstack(&ss, NULL) < 0)
+		goto fail;
+	if (t && prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+		       (unsigned long)ufork_restorer,
+		       (unsigned long)(ufork_restorer_end - (char *)ufork_restorer),
+		       &b->selector) < 0)
+		goto fail;
+	return b;
+fail:
+	munmap(b, ALTSTACK_SIZE);
+	return NULL;
+}
+
+void tblock_teardown(struct tblock *b)
+{
+	stack_t ss = { .ss_flags = SS_DISABLE };
+	prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
+	sigaltstack(&ss, NULL);
+	munmap(b, ALTSTACK_SIZE);
+}

@@ -1,0 +1,249 @@
+/*
+ * sys_mem.c - memory system calls, confined to the µprocess's slot.
+ *
+ * Private memory lives only inside the slot; MAP_SHARED mappings go to the
+ * shared area (one address for every sharer, never copied by fork).  Every
+ * change is made on the host with MAP_FIXED over the arena's PROT_NONE
+ * reservation and recorded in the µprocess's vma list; an unmapped range goes
+ * back to PROT_NONE, never to a hole (a hole could receive runtime memory).
+ * A request outside the slot is refused as Linux refuses an unmappable
+ * address.  Caller-visible errors follow mmap(2).
+ */
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/mman.h>
+
+#include "ufork.h"
+
+static int in_slot(struct uproc *p, uintptr_t a, size_t len)
+{
+	return a >= p->slot.base && a + len >= a && a + len <= p->slot.base + p->slot.size;
+}
+
+static int in_user(struct uproc *p, uintptr_t a, size_t len)
+{
+	return in_slot(p, a, len) || in_shared_area(a, len);
+}
+
+static long host_mmap(uintptr_t a, size_t len, int prot, int flags, int fd, long off)
+{
+	return syscall(SYS_mmap, a, len, prot, flags, fd, off) == -1 ? -errno : (long)a;
+}
+
+long sys_mmap(struct sysctx *c, long a[6])
+{
+	struct uproc *p = c->t->p;
+	uintptr_t addr = a[0];
+	size_t len = PAGE_UP(a[1]);
+	int prot = a[2], flags = a[3], fd = a[4];
+	long off = a[5];
+	int type = flags & MAP_TYPE;
+	int fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+
+	if (!a[1] || len < (size_t)a[1] || (off & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (flags & MAP_ANONYMOUS)
+		fd = -1, off = 0;
+	if (fixed && (addr & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	if (fixed && !in_user(p, addr, len))
+		return -ENOMEM;
+	int shared = type != MAP_PRIVATE;
+	int hflags = (flags & ~(MAP_FIXED_NOREPLACE | MAP_32BIT | MAP_GROWSDOWN)) | MAP_FIXED;
+
+	pthread_mutex_lock(&p->lock);
+	uintptr_t at = 0;
+	if (fixed) {
+		at = addr;
+		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED)) {
+			for (uintptr_t q = at; q < at + len; q += PAGE_SIZE)
+				if (vma_find(&p->vmas, q)) {
+					pthread_mutex_unlock(&p->lock);
+					return -EEXIST;
+				}
+		}
+	} else if (addr && !shared && in_slot(p, PAGE_DOWN(addr), len) &&
+		   vma_find_gap(&p->vmas, PAGE_DOWN(addr), PAGE_DOWN(addr) + len, len)) {
+		at = PAGE_DOWN(addr);	/* the hint is free */
+	} else if (shared) {
+		at = shared_alloc(len);
+	} else {
+		at = vma_find_gap(&p->vmas, p->mmap_lo, p->mmap_hi, len);
+	}
+	if (!at) {
+		pthread_mutex_unlock(&p->lock);
+		return -ENOMEM;
+	}
+	long r = host_mmap(at, len, prot, hflags, fd, off);
+	if (r >= 0)
+		vma_insert(&p->vmas, at, at + len, prot, hflags & ~MAP_FIXED,
+			   shared ? VMA_SHARED : fd >= 0 ? VMA_FILE : VMA_ANON);
+	else if (fixed)
+		vma_remove(&p->vmas, at, at + len);	/* MAP_FIXED may have unmapped */
+	pthread_mutex_unlock(&p->lock);
+	if (r < 0 && fixed)
+		arena_reserve(at, len);
+	return r;
+}
+
+long sys_munmap(struct sysctx *c, long a[6])
+{
+	struct uproc *p = c->t->p;
+	uintptr_t addr = a[0];
+	size_t len = PAGE_UP(a[1]);
+	if ((addr & (PAGE_SIZE - 1)) || !a[1] || len < (size_t)a[1])
+		return -EINVAL;
+	if (!in_user(p, addr, len))
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	int r = arena_reserve(addr, len);
+	if (!r)
+		vma_remove(&p->vmas, addr, addr + len);
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+long sys_mprotect(struct sysctx *c, long a[6])
+{
+	struct uproc *p = c->t->p;
+	uintptr_t addr = a[0];
+	size_t len = PAGE_UP(a[1]);
+	if ((addr & (PAGE_SIZE - 1)) || len < (size_t)a[1])
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (!in_user(p, addr, len))
+		return -ENOMEM;
+	pthread_mutex_lock(&p->lock);
+	long r = -ENOMEM;
+	if (vma_covered(&p->vmas, addr, addr + len)) {
+		r = syscall(SYS_mprotect, addr, len, a[2]) ? -errno : 0;
+		if (!r)
+			vma_protect(&p->vmas, addr, addr + len, a[2]);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+long sys_madvise(struct sysctx *c, long a[6])
+{
+	struct uproc *p = c->t->p;
+	if ((a[0] & (PAGE_SIZE - 1)) || a[1] < 0)
+		return -EINVAL;
+	if (!in_user(p, a[0], PAGE_UP(a[1])))
+		return -ENOMEM;
+	return syscall(SYS_madvise, a[0], a[1], a[2]) ? -errno : 0;
+}
+
+/*
+ * mremap without ever leaving a hole: growing in place maps the extension
+ * over the reservation; moving uses MREMAP_DONTUNMAP (the old range stays
+ * mapped, empty) and then re-reserves the old range.  Growing works for
+ * private anonymous memory; other mappings can shrink or keep their size.
+ */
+long sys_mremap(struct sysctx *c, long a[6])
+{
+	struct uproc *p = c->t->p;
+	uintptr_t old = a[0], want = a[4];
+	size_t osz = PAGE_UP(a[1]), nsz = PAGE_UP(a[2]);
+	int flags = a[3];
+	if ((old & (PAGE_SIZE - 1)) || !nsz || nsz < (size_t)a[2] ||
+	    (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) ||
+	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) || (flags & MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if (!osz || !in_user(p, old, osz))
+		return -EFAULT;
+	if ((flags & MREMAP_FIXED) && ((want & (PAGE_SIZE - 1)) || !in_slot(p, want, nsz)))
+		return -EINVAL;
+
+	long r;
+	pthread_mutex_lock(&p->lock);
+	struct vma *v = vma_find(&p->vmas, old);
+	if (!v || v->end < old + osz) {
+		r = -EFAULT;
+		goto out;
+	}
+	struct vma cur = *v;
+	int anon = cur.kind == VMA_ANON || cur.kind == VMA_BRK || cur.kind == VMA_STACK ||
+		   cur.kind == VMA_IMAGE;
+	if (!(flags & MREMAP_FIXED) && nsz <= osz) {
+		if (nsz < osz) {
+			arena_reserve(old + nsz, osz - nsz);
+			vma_remove(&p->vmas, old + nsz, old + osz);
+		}
+		r = old;
+		goto out;
+	}
+	if (!anon) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (!(flags & MREMAP_FIXED) && in_slot(p, old, nsz) &&
+	    vma_find_gap(&p->vmas, old + osz, old + nsz, nsz - osz) == old + osz) {
+		r = host_mmap(old + osz, nsz - osz, cur.prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+			      -1, 0);
+		if (r >= 0) {
+			vma_insert(&p->vmas, old + osz, old + nsz, cur.prot,
+				   MAP_PRIVATE | MAP_ANONYMOUS, VMA_ANON);
+			r = old;
+		}
+		goto out;
+	}
+	if (!(flags & MREMAP_MAYMOVE)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	uintptr_t to = (flags & MREMAP_FIXED) ? want
+		       : vma_find_gap(&p->vmas, p->mmap_lo, p->mmap_hi, nsz);
+	if (!to || (to < old + osz && old < to + nsz)) {
+		r = to ? -EINVAL : -ENOMEM;
+		goto out;
+	}
+	size_t keep = osz < nsz ? osz : nsz;
+	if (syscall(SYS_mremap, old, keep, keep, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+		    to) == -1) {
+		r = -errno;
+		goto out;
+	}
+	if (nsz > keep)
+		host_mmap(to + keep, nsz - keep, cur.prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+			  -1, 0);
+	arena_reserve(old, osz);
+	vma_remove(&p->vmas, old, old + osz);
+	vma_insert(&p->vmas, to, to + nsz, cur.prot, MAP_PRIVATE | MAP_ANONYMOUS, VMA_ANON);
+	r = to;
+out:
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+long sys_brk(struct sysctx *c, long a[6])
+{
+	struct uproc *p = c->t->p;
+	uintptr_t want = a[0];
+	pthread_mutex_lock(&p->lock);
+	if (want < p->brk_start || want > p->brk_max)
+		goto out;
+	uintptr_t oend = PAGE_UP(p->brk_cur), nend = PAGE_UP(want);
+	if (nend > oend) {
+		if (vma_find_gap(&p->vmas, oend, nend, nend - oend) != oend)
+			goto out;	/* something is mapped in the way */
+		if (host_mmap(oend, nend - oend, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) < 0)
+			goto out;
+		vma_insert(&p->vmas, oend, nend, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, VMA_BRK);
+	} else if (nend < oend) {
+		arena_reserve(nend, oend - nend);
+		vma_remove(&p->vmas, nend, oend);
+	}
+	p->brk_cur = want;
+out:
+	want = p->brk_cur;
+	pthread_mutex_unlock(&p->lock);
+	return want;
+}

@@ -1,0 +1,94 @@
+/*
+ * systab.c - the syscall table: for each Linux x86-64 syscall number, its
+ * name (for --trace) and who answers it.
+ *   F(name)      forwarded to the host kernel unchanged (files, sockets,
+ *                time, per-thread credentials): safe because the host keeps
+ *                the state per µprocess or the call has no process state;
+ *   E(name)      emulated by sys_<name> in a sys_*.c file;
+ *   N(name)      known but refused with -ENOSYS (bypasses the runtime or not
+ *                supported yet).
+ * A number not listed answers -ENOSYS too.
+ */
+#include <sys/syscall.h>
+
+#include "ufork.h"
+
+#define F(n) [SYS_##n] = { #n, sys_forward }
+#define E(n) [SYS_##n] = { #n, sys_##n }
+#define N(n) [SYS_##n] = { #n, 0 }
+
+const struct syscall_desc syscall_table[] = {
+	/* files and directories */
+	F(read), F(write), F(open), E(close), F(stat), F(fstat), F(lstat), F(poll),
+	F(lseek), F(ioctl), F(pread64), F(pwrite64), F(readv), F(writev), F(access),
+	F(pipe), F(select), F(dup), E(dup2), E(dup3), E(fcntl), F(flock), F(fsync),
+	F(fdatasync), F(truncate), F(ftruncate), F(getdents), F(getdents64),
+	F(getcwd), F(chdir), F(fchdir), F(rename), F(mkdir), F(rmdir), F(creat),
+	F(link), F(unlink), F(symlink), F(readlink), F(chmod), F(fchmod), F(chown),
+	F(fchown), F(lchown), F(umask), F(utime), F(utimes), F(mknod), F(statfs),
+	F(fstatfs), F(sync), F(syncfs), F(openat), F(mkdirat), F(mknodat),
+	F(fchownat), F(futimesat), F(newfstatat), F(unlinkat), F(renameat),
+	F(renameat2), F(linkat), F(symlinkat), F(readlinkat), F(fchmodat),
+	F(faccessat), F(faccessat2), F(utimensat), F(splice), F(tee),
+	F(sync_file_range), F(vmsplice), F(fallocate), F(pipe2), F(preadv),
+	F(pwritev), F(preadv2), F(pwritev2), F(sendfile), F(copy_file_range),
+	F(statx), F(fadvise64), F(readahead), F(openat2), E(close_range),
+	F(setxattr), F(lsetxattr), F(fsetxattr), F(getxattr), F(lgetxattr),
+	F(fgetxattr), F(listxattr), F(llistxattr), F(flistxattr), F(removexattr),
+	F(lremovexattr), F(fremovexattr), F(inotify_init), F(inotify_init1),
+	F(inotify_add_watch), F(inotify_rm_watch), F(memfd_create),
+	/* polling and events */
+	E(ppoll), E(pselect6), F(epoll_create), F(epoll_create1), F(epoll_ctl),
+	F(epoll_wait), E(epoll_pwait), F(eventfd), F(eventfd2), F(timerfd_create),
+	F(timerfd_settime), F(timerfd_gettime),
+	/* sockets */
+	F(socket), F(connect), F(accept), F(accept4), F(sendto), F(recvfrom),
+	F(sendmsg), F(recvmsg), F(sendmmsg), F(recvmmsg), F(shutdown), F(bind),
+	F(listen), F(getsockname), F(getpeername), F(socketpair), F(setsockopt),
+	F(getsockopt),
+	/* memory */
+	E(brk), E(mmap), E(munmap), E(mprotect), E(mremap), E(madvise),
+	N(msync), N(mincore), N(mlock), N(munlock), N(mlockall), N(munlockall),
+	N(mbind), N(pkey_mprotect), N(pkey_alloc), N(pkey_free),
+	/* threads and processes */
+	E(clone), E(clone3), E(fork), N(vfork), E(execve), N(execveat), E(exit),
+	E(exit_group), E(wait4), N(waitid), E(set_tid_address), E(set_robust_list),
+	E(get_robust_list), E(gettid), E(arch_prctl), E(rseq), E(futex),
+	F(sched_yield), E(getpid), E(getppid), E(getpgid), E(setpgid), E(getpgrp),
+	E(setsid), E(getsid), E(prctl), N(ptrace), N(seccomp), N(userfaultfd),
+	N(process_vm_readv), N(process_vm_writev), N(io_uring_setup),
+	N(io_uring_enter), N(io_uring_register), N(unshare), N(setns),
+	N(personality), N(kcmp), N(pidfd_open), N(pidfd_send_signal),
+	/* signals */
+	E(rt_sigaction), E(rt_sigprocmask), E(rt_sigreturn), E(sigaltstack),
+	E(rt_sigpending), E(rt_sigsuspend), N(rt_sigtimedwait), N(rt_sigqueueinfo),
+	N(rt_tgsigqueueinfo), E(kill), E(tkill), E(tgkill), E(pause),
+	N(signalfd), N(signalfd4), N(alarm), N(setitimer), N(getitimer),
+	N(timer_create), N(timer_settime), N(timer_gettime), N(timer_getoverrun),
+	N(timer_delete),
+	/* time */
+	E(clock_gettime), E(clock_getres), E(gettimeofday), E(time),
+	F(nanosleep), F(clock_nanosleep), N(settimeofday), N(clock_settime),
+	N(adjtimex), N(clock_adjtime),
+	/* identity, credentials, limits, system */
+	F(uname), F(sysinfo), F(getrandom), F(getuid), F(getgid), F(geteuid),
+	F(getegid), F(getresuid), F(getresgid), F(getgroups), F(setuid), F(setgid),
+	F(setreuid), F(setregid), F(setresuid), F(setresgid), F(setgroups),
+	F(setfsuid), F(setfsgid), F(getrlimit), F(setrlimit), E(prlimit64),
+	F(getrusage), F(times), F(getpriority), F(setpriority), F(getcpu),
+	F(sched_getaffinity), F(sched_setaffinity), F(sched_getparam),
+	F(sched_getscheduler), F(sched_get_priority_max), F(sched_get_priority_min),
+	F(capget), N(capset), N(reboot), N(mount), N(umount2), N(chroot),
+	N(pivot_root), N(swapon), N(swapoff), N(sethostname), N(setdomainname),
+	N(init_module), N(delete_module), N(kexec_load), N(bpf), N(perf_event_open),
+	N(syslog), N(acct), N(quotactl), N(iopl), N(ioperm), N(modify_ldt),
+};
+
+const int syscall_table_size = sizeof syscall_table / sizeof syscall_table[0];
+
+const char *syscall_name(int nr)
+{
+	if (nr >= 0 && nr < syscall_table_size && syscall_table[nr].name)
+		return syscall_table[nr].name;
+	return NULL;
+}

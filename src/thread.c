@@ -1,0 +1,136 @@
+/*
+ * thread.c - the host thread behind each µprocess thread: its birth, its
+ * entry into µprocess code, and its death.
+ *
+ * A µprocess thread is born as a detached host pthread.  It sets up its entry
+ * block (alternate stack + SUD), gives itself the µprocess's fd table and
+ * cwd if it is the first thread of a new µprocess (unshare CLONE_FILES|
+ * CLONE_FS; later threads are created from a thread of the same µprocess and
+ * share them through pthread's own CLONE_FILES|CLONE_FS), records a
+ * sigsetjmp point, and enters µprocess code through a trapped syscall whose
+ * frame the SIGSYS handler rewrites with t->start (see ufork_enter_trap).
+ * It leaves for good by siglongjmp back to that point (thread_exit), from
+ * any depth of runtime handler: µprocess frames have no unwind information.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/futex.h>
+
+#include "ufork.h"
+
+void proc_release(struct uproc *p);
+
+struct uthread *thread_new(struct uproc *p, int tid)
+{
+	struct uthread *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->p = p;
+	t->tid = tid;
+	t->altstack.ss_flags = SS_DISABLE;
+	pthread_mutex_lock(&p->lock);
+	t->next = p->threads;
+	p->threads = t;
+	p->nthreads++;
+	pthread_mutex_unlock(&p->lock);
+	return t;
+}
+
+static void thread_unlink(struct uthread *t)
+{
+	struct uproc *p = t->p;
+	int last;
+	pthread_mutex_lock(&p->lock);
+	for (struct uthread **pp = &p->threads; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	last = --p->nthreads == 0;
+	if (last && !p->exiting) {	/* the last thread called exit(): its code */
+		p->exiting = 1;
+		p->status = (t->exit_code & 0xff) << 8;
+	}
+	pthread_mutex_unlock(&p->lock);
+	free(t->start.fpstate);
+	free(t);
+	if (last)
+		proc_release(p);
+}
+
+static void *thread_main(void *arg)
+{
+	struct uthread *t = arg;
+	sigset_t none;
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);	/* creator may be in a handler */
+	t->host_tid = gettid();
+	if (t->new_fdctx && unshare(CLONE_FILES | CLONE_FS) < 0)
+		goto out;
+	t->blk = tblock_setup(t);
+	if (!t->blk)
+		goto out;
+	if (sigsetjmp(t->exit_jmp, 1) == 0) {
+		pthread_mutex_lock(&t->p->lock);
+		int dying = t->p->exiting;
+		pthread_mutex_unlock(&t->p->lock);
+		if (!dying)
+			enter_user(t->blk);
+	}
+	/* back from thread_exit: runtime FS, selector ALLOW, handler frames gone */
+	tblock_teardown(t->blk);
+	t->blk = NULL;
+out:
+	thread_unlink(t);
+	return NULL;
+}
+
+int thread_spawn(struct uthread *t)
+{
+	pthread_attr_t at;
+	pthread_t th;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 256 * 1024);
+	int r = pthread_create(&th, &at, thread_main, t);
+	pthread_attr_destroy(&at);
+	if (r) {
+		thread_unlink(t);
+		return -r;
+	}
+	return 0;
+}
+
+void enter_user(struct tblock *b)
+{
+	b->starting = 1;
+	ufork_enter_trap(b);
+}
+
+/* Leaves µprocess code for good.  Called on the thread's own host thread,
+ * from any runtime handler; does the CLONE_CHILD_CLEARTID duty first. */
+void thread_exit(struct uthread *t)
+{
+	if (t->clear_child_tid && !t->p->exiting) {
+		int zero = 0;
+		/* the kernel wakes a shared futex; waiters may have used either kind */
+		if (copy_to_user(t->p, t->clear_child_tid, &zero, sizeof zero) == 0) {
+			syscall(SYS_futex, t->clear_child_tid, FUTEX_WAKE, 1, NULL, NULL, 0);
+			syscall(SYS_futex, t->clear_child_tid, FUTEX_WAKE_PRIVATE, 1, NULL,
+				NULL, 0);
+		}
+	}
+	if (t->blk)
+		t->blk->selector = SUD_ALLOW;
+	siglongjmp(t->exit_jmp, 1);
+}
+
+/* Drops a thread made by thread_new that never ran. */
+void thread_spawn_cancel(struct uthread *t)
+{
+	thread_unlink(t);
+}

@@ -1,0 +1,291 @@
+/*
+ * ufork.h - the runtime's shared types: µprocesses, their threads, the
+ * per-host-thread entry block, and the interfaces between the files.
+ *
+ * Vocabulary: "user" or "µprocess" code is the guest program; "runtime" is
+ * this process's own code (statically linked glibc + ufork).  Every µprocess
+ * thread runs on its own host thread.  A host thread that runs µprocess code
+ * owns an aligned alternate signal stack whose first page holds its
+ * struct tblock; the entry stubs (entry.S) find the block by masking the
+ * stack pointer, never by trusting FS, GS or the µprocess stack.
+ */
+#ifndef UFORK_H
+#define UFORK_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <ucontext.h>
+
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31)
+#endif
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
+
+#define UFORK_VERSION "0.1.0"
+
+#define PAGE_SIZE 4096UL
+#define PAGE_DOWN(x) ((uintptr_t)(x) & ~(PAGE_SIZE - 1))
+#define PAGE_UP(x) (((uintptr_t)(x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+
+/* ---- memory layout (arena.c) ---------------------------------------- */
+
+#define ARENA_BASE (1UL << 44)     /* below: ms timestamps are valid addresses */
+#define SLOT_ALIGN (1UL << 32)     /* slot distance keeps low 32 pointer bits */
+#define SHARED_AREA_SIZE (256UL << 30)
+#define STACK_SIZE (8UL << 20)     /* main thread stack at the top of the slot */
+
+struct slot {
+	uintptr_t base;
+	size_t size;
+	int index;
+};
+
+int arena_init(size_t slot_size, int max_slots);
+int slot_alloc(struct slot *s);
+void slot_free(struct slot *s);
+int arena_reserve(uintptr_t addr, size_t len);	/* back to PROT_NONE */
+uintptr_t shared_alloc(size_t len);		/* address in the shared area */
+int in_shared_area(uintptr_t addr, size_t len);
+
+/* ---- regions of a µprocess (vma.c) ----------------------------------- */
+
+enum vma_kind { VMA_IMAGE, VMA_BRK, VMA_STACK, VMA_ANON, VMA_FILE, VMA_SHARED };
+
+struct vma {
+	uintptr_t start, end;
+	int prot, flags;	/* flags: host MAP_* of the mapping */
+	enum vma_kind kind;
+};
+
+struct vma_list {
+	struct vma *v;
+	int n, cap;
+};
+
+int vma_insert(struct vma_list *l, uintptr_t start, uintptr_t end, int prot,
+	       int flags, enum vma_kind kind);
+void vma_remove(struct vma_list *l, uintptr_t start, uintptr_t end);
+int vma_protect(struct vma_list *l, uintptr_t start, uintptr_t end, int prot);
+struct vma *vma_find(struct vma_list *l, uintptr_t addr);
+int vma_covered(struct vma_list *l, uintptr_t start, uintptr_t end);
+uintptr_t vma_find_gap(struct vma_list *l, uintptr_t lo, uintptr_t hi, size_t len);
+void vma_free(struct vma_list *l);
+
+/* ---- ELF images (elf.c) ---------------------------------------------- */
+
+struct image {
+	int memfd;		/* sealed copy of the executable (runtime fd) */
+	uintptr_t entry;	/* offsets from the load base */
+	uintptr_t phdr;
+	int phnum;
+	size_t span;		/* page-rounded end of the highest segment */
+	char *path;
+};
+
+/* Checks a file and loads it into a sealed memfd.  On error returns -1 and
+ * writes a one-line message into err. */
+int image_open(const char *path, struct image *img, char *err, size_t errlen);
+/* Pure validation of an ELF header block (unit tested). */
+int elf_check(const unsigned char *buf, size_t len, char *err, size_t errlen);
+int image_map(struct image *img, uintptr_t base, struct vma_list *vmas);
+void image_close(struct image *img);
+
+/* ---- µprocesses and threads (proc.c, thread.c) ----------------------- */
+
+struct ksigaction {		/* the kernel's layout of struct sigaction */
+	uintptr_t handler;
+	unsigned long flags;
+	uintptr_t restorer;
+	uint64_t mask;
+};
+
+struct kstack {			/* the kernel's stack_t */
+	uintptr_t ss_sp;
+	int ss_flags;
+	size_t ss_size;
+};
+
+struct uproc {
+	int pid, ppid;
+	struct slot slot;
+	struct image img;
+	struct vma_list vmas;
+	uintptr_t brk_start, brk_cur, brk_max;
+	uintptr_t mmap_lo, mmap_hi;	/* where unhinted mmaps go */
+
+	pthread_mutex_t lock;		/* guards everything below and vmas */
+	struct ksigaction act[65];
+	uint64_t pending;		/* process-directed pending signals */
+	siginfo_t pinfo[65];
+	struct uthread *threads;
+	int nthreads;
+	int exiting;			/* exit_group or fatal signal began */
+	int status;			/* wait status once exiting */
+};
+
+struct start_regs {		/* register state a thread enters with */
+	greg_t gregs[NGREG];
+	uintptr_t fs;
+	void *fpstate;			/* XSAVE image to install, or NULL */
+	size_t fpsize;
+};
+
+struct uthread {
+	struct tblock *blk;
+	struct uproc *p;
+	int tid;
+	pid_t host_tid;
+	uint64_t mask;			/* blocked signals */
+	uint64_t pending;		/* thread-directed pending signals */
+	siginfo_t info[65];
+	struct kstack altstack;
+	uintptr_t clear_child_tid;
+	uintptr_t robust_list;
+	size_t robust_len;
+	struct start_regs start;
+	uint64_t saved_mask;		/* sigsuspend: mask to restore */
+	int restore_mask;
+	int exit_code;			/* SYS_exit of the last thread */
+	int new_fdctx;			/* first thread of a µprocess: unshare */
+	sigjmp_buf exit_jmp;
+	struct uthread *next;
+};
+
+/*
+ * The entry block.  Offsets 0..31 are used by entry.S: keep them in sync.
+ * selector: the SUD selector byte (0 = allow, 1 = block).
+ */
+struct tblock {
+	volatile uint8_t selector;	/* 0 */
+	uint8_t pad0[7];
+	uintptr_t rt_fs;		/* 8: runtime FS base */
+	uintptr_t u_fs;			/* 16: µprocess FS base */
+	struct uthread *ut;		/* 24 */
+	volatile int cancel;		/* 32: interrupt forwarded syscalls */
+	int starting;			/* next SIGSYS is the start trap */
+	volatile int kill;		/* thread must leave at next exit point */
+};
+
+#define SUD_ALLOW 0
+#define SUD_BLOCK 1
+#define ALTSTACK_SIZE (1UL << 18)
+
+/* The host signal used to interrupt a µprocess thread (exit, signals). */
+#define SIG_INTERRUPT (SIGRTMAX)
+
+extern int max_procs;
+extern size_t slot_size;
+
+struct uproc *proc_create(struct image *img);
+int proc_start(struct uproc *p, char **argv, char **envp);
+void proc_exit(struct uthread *t, int status) __attribute__((noreturn));
+void proc_kill(struct uproc *p, int status);
+long proc_signal_other(struct uthread *t, int pid, int sig);
+void thread_exit(struct uthread *t) __attribute__((noreturn));
+int thread_spawn(struct uthread *t);
+void thread_spawn_cancel(struct uthread *t);
+struct uthread *thread_new(struct uproc *p, int tid);
+int pid_alloc(void);
+int proc_wait_all(void);	/* returns the first µprocess's wait status */
+
+/* ---- entry and host threads (sud.c, entry.S) ------------------------- */
+
+int sud_check(char *err, size_t errlen);
+int host_signals_init(void);
+struct tblock *tblock_setup(struct uthread *t);
+void tblock_teardown(struct tblock *b);
+void enter_user(struct tblock *b) __attribute__((noreturn));
+static inline struct tblock *current_block(void)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	return (struct tblock *)(sp & ~(ALTSTACK_SIZE - 1));
+}
+
+/* entry.S */
+void ufork_sigsys_entry(int, siginfo_t *, void *);
+void ufork_signal_entry(int, siginfo_t *, void *);
+void ufork_restorer(void);
+extern char ufork_restorer_end[];
+void ufork_enter_trap(struct tblock *b) __attribute__((noreturn));
+long ufork_cancellable_syscall(volatile int *cancel, long nr, const long *args);
+extern char ufork_cancel_begin[], ufork_cancel_end[], ufork_cancel_out[];
+long ufork_copy_user(void *dst, const void *src, size_t n);
+long ufork_strncpy_user(char *dst, const char *src, size_t n);
+extern char ufork_uaccess_begin[], ufork_uaccess_end[], ufork_uaccess_fault[];
+
+/* ---- user memory access (uaccess.c) ---------------------------------- */
+
+int user_range_ok(struct uproc *p, uintptr_t addr, size_t len);
+int copy_from_user(struct uproc *p, void *dst, uintptr_t src, size_t n);
+int copy_to_user(struct uproc *p, uintptr_t dst, const void *src, size_t n);
+long strncpy_from_user(struct uproc *p, char *dst, uintptr_t src, size_t n);
+
+/* ---- syscalls (syscall.c and sys_*.c) -------------------------------- */
+
+struct sysctx {
+	struct uthread *t;
+	ucontext_t *uc;		/* the host SIGSYS frame: µprocess registers */
+	int nr;
+	int keep_regs;		/* handler set all registers (rt_sigreturn) */
+};
+
+typedef long (*sys_fn)(struct sysctx *c, long a[6]);
+
+struct syscall_desc {
+	const char *name;
+	sys_fn fn;
+};
+
+extern const struct syscall_desc syscall_table[];
+extern const int syscall_table_size;
+extern int trace_syscalls;
+void ufork_sigsys(int sig, siginfo_t *si, void *uc);
+
+long sys_forward(struct sysctx *c, long a[6]);
+long host_syscall_cancellable(struct uthread *t, long nr, const long a[6]);
+
+/* Handlers, grouped by family. */
+#define SYS(name) long sys_##name(struct sysctx *c, long a[6])
+SYS(brk); SYS(mmap); SYS(munmap); SYS(mprotect); SYS(mremap); SYS(madvise);
+SYS(clone); SYS(clone3); SYS(exit); SYS(exit_group); SYS(set_tid_address);
+SYS(set_robust_list); SYS(get_robust_list); SYS(gettid); SYS(arch_prctl);
+SYS(rseq); SYS(futex);
+SYS(rt_sigaction); SYS(rt_sigprocmask); SYS(sigaltstack); SYS(rt_sigreturn);
+SYS(kill); SYS(tkill); SYS(tgkill); SYS(rt_sigpending); SYS(rt_sigsuspend);
+SYS(getpid); SYS(getppid); SYS(clock_gettime); SYS(gettimeofday); SYS(time);
+SYS(clock_getres); SYS(close); SYS(dup2); SYS(dup3); SYS(close_range);
+SYS(fcntl); SYS(prctl); SYS(ppoll); SYS(pselect6); SYS(epoll_pwait);
+SYS(prlimit64); SYS(wait4); SYS(fork); SYS(execve);
+SYS(getpgid); SYS(getsid); SYS(setpgid); SYS(getpgrp); SYS(setsid); SYS(pause);
+#undef SYS
+
+/* ---- signals (signal.c) ---------------------------------------------- */
+
+int signal_raise(struct uproc *p, int tid, int sig, const siginfo_t *si);
+int signal_pending_for(struct uthread *t);
+void thread_kick(struct uthread *o, int kill);
+/* Delivers every deliverable pending signal by building frames on the
+ * µprocess stack over the register state in uc.  May not return. */
+void signal_deliver(struct uthread *t, ucontext_t *uc, long restart_nr);
+void signal_fault(struct uthread *t, int sig, siginfo_t *si, ucontext_t *uc);
+void ufork_signal(int sig, siginfo_t *si, void *uc, uintptr_t *saved);
+int sig_default_kills(int sig, int *core);
+
+/* ---- misc ------------------------------------------------------------- */
+
+extern int log_fd;		/* runtime-owned dup of stderr */
+extern int fd_floor;		/* runtime fds live at >= fd_floor */
+int is_runtime_fd(long fd);
+int runtime_fd(int fd);		/* moves fd up into the runtime range */
+void ulog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void trace_enter(struct sysctx *c, long a[6]);
+void trace_exit(struct sysctx *c, long ret);
+const char *syscall_name(int nr);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * vma.c - the runtime's record of what is mapped in a µprocess's slot.
+ *
+ * A sorted array of non-overlapping, page-aligned regions [start, end).
+ * Inserting over existing regions replaces them (like MAP_FIXED); removing or
+ * re-protecting part of a region splits it.  Adjacent regions are not merged:
+ * the list stays close to what the µprocess asked for.  The caller holds the
+ * µprocess lock.  Pure bookkeeping, no system calls: unit tested alone.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ufork.h"
+
+static int reserve(struct vma_list *l, int extra)
+{
+	if (l->n + extra <= l->cap)
+		return 0;
+	int cap = l->cap ? l->cap * 2 : 16;
+	while (cap < l->n + extra)
+		cap *= 2;
+	struct vma *v = realloc(l->v, cap * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	l->cap = cap;
+	return 0;
+}
+
+/* index of the first region with end > addr */
+static int lower(struct vma_list *l, uintptr_t addr)
+{
+	int lo = 0, hi = l->n;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (l->v[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Split the region containing addr (if any) so that a boundary falls at addr. */
+static int split_at(struct vma_list *l, uintptr_t addr)
+{
+	int i = lower(l, addr);
+	if (i == l->n || l->v[i].start >= addr)
+		return 0;
+	if (reserve(l, 1))
+		return -ENOMEM;
+	memmove(&l->v[i + 1], &l->v[i], (l->n - i) * sizeof *l->v);
+	l->n++;
+	l->v[i].end = addr;
+	l->v[i + 1].start = addr;
+	return 0;
+}
+
+void vma_remove(struct vma_list *l, uintptr_t start, uintptr_t end)
+{
+	if (split_at(l, start) || split_at(l, end)) {
+		/* out of memory while splitting: drop whole overlapping regions */
+	}
+	int i = lower(l, start), j = i;
+	while (j < l->n && l->v[j].start < end)
+		j++;
+	memmove(&l->v[i], &l->v[j], (l->n - j) * sizeof *l->v);
+	l->n -= j - i;
+}
+
+int vma_insert(struct vma_list *l, uintptr_t start, uintptr_t end, int prot,
+	       int flags, enum vma_kind kind)
+{
+	if (reserve(l, 3))
+		return -ENOMEM;
+	vma_remove(l, start, end);
+	int i = lower(l, start);
+	memmove(&l->v[i + 1], &l->v[i], (l->n - i) * sizeof *l->v);
+	l->v[i] = (struct vma){ start, end, prot, flags, kind };
+	l->n++;
+	return 0;
+}
+
+int vma_protect(struct vma_list *l, uintptr_t start, uintptr_t end, int prot)
+{
+	if (reserve(l, 2))
+		return -ENOMEM;
+	split_at(l, start);
+	split_at(l, end);
+	for (int i = lower(l, start); i < l->n && l->v[i].start < end; i++)
+		l->v[i].prot = prot;
+	return 0;
+}
+
+struct vma *vma_find(struct vma_list *l, uintptr_t addr)
+{
+	int i = lower(l, addr);
+	if (i < l->n && l->v[i].start <= addr)
+		return &l->v[i];
+	return NULL;
+}
+
+/* Is every page of [start, end) mapped? */
+int vma_covered(struct vma_list *l, uintptr_t start, uintptr_t end)
+{
+	uintptr_t at = start;
+	for (int i = lower(l, start); i < l->n && at < end; i++) {
+		if (l->v[i].start > at)
+			return 0;
+		at = l->v[i].end;
+	}
+	return at >= end;
+}
+
+/* Highest free gap of len bytes inside [lo, hi), or 0. */
+uintptr_t vma_find_gap(struct vma_list *l, uintptr_t lo, uintptr_t hi, size_t len)
+{
+	int i = lower(l, hi);	/* regions before i end at or below hi */
+	uintptr_t top = hi;
+	if (i < l->n && l->v[i].start < hi)
+		top = l->v[i].start;
+	for (i--;; i--) {
+		if (top <= lo)
+			return 0;
+		uintptr_t bottom = (i >= 0 && l->v[i].end > lo) ? l->v[i].end : lo;
+		if (top - bottom >= len)
+			return top - len;
+		if (i < 0)
+			return 0;
+		top = l->v[i].start;
+	}
+}
+
+void vma_free(struct vma_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
