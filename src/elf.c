@@ -137,6 +137,7 @@ int image_open(const char *path, struct image *img, char *err, size_t errlen)
 		return ERR("cannot make a sealed copy of %s: %s", path, strerror(errno));
 	}
 	img->memfd = runtime_fd(mfd);
+	img->refs = 1;
 	img->path = strdup(path);
 	return 0;
 }
@@ -194,11 +195,12 @@ int image_map(struct image *img, uintptr_t base, struct vma_list *vmas)
 	return 0;
 }
 
-void image_close(struct image *img)
+void image_put(struct image *img)
 {
+	if (__atomic_sub_fetch(&img->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
 	if (img->memfd >= 0)
 		close(img->memfd);
-	img->memfd = -1;
 	free(img->path);
-	img->path = NULL;
+	free(img);
 }

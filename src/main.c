@@ -32,6 +32,8 @@ static void usage(FILE *f)
 		"  --trace             print every syscall of the µprocesses to stderr\n"
 		"  --slot-size=SIZE    address space of one µprocess (default 4G; K, M, G)\n"
 		"  --max-procs=N       limit on live µprocesses (default 256)\n"
+		"  --stats             at exit, report each fork: bytes copied, words\n"
+		"                      relocated, time per step\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n");
 }
@@ -93,6 +95,7 @@ int main(int argc, char **argv)
 		{ "trace", no_argument, 0, 't' },
 		{ "slot-size", required_argument, 0, 's' },
 		{ "max-procs", required_argument, 0, 'm' },
+		{ "stats", no_argument, 0, 'S' },
 		{ 0, 0, 0, 0 },
 	};
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -115,6 +118,7 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("ufork %s\n", UFORK_VERSION); return 0;
 		case 't': trace_syscalls = 1; break;
+		case 'S': show_stats = 1; break;
 		case 's':
 			if (parse_size(optarg, &slot_size) || slot_size < (64UL << 20) ||
 			    slot_size > (1UL << 40) || slot_size % PAGE_SIZE)
@@ -145,8 +149,8 @@ int main(int argc, char **argv)
 		fd_floor = nofile.rlim_cur > 64 ? nofile.rlim_cur - 24 : 40;
 	log_fd = runtime_fd(fcntl(2, F_DUPFD_CLOEXEC, 0));
 
-	struct image img;
-	if (image_open(argv[optind], &img, err, sizeof err) < 0)
+	struct image *img = calloc(1, sizeof *img);
+	if (!img || image_open(argv[optind], img, err, sizeof err) < 0)
 		die("%s", err);
 	int r = arena_init(slot_size, max_procs);
 	if (r < 0)
@@ -154,11 +158,14 @@ int main(int argc, char **argv)
 	if (host_signals_init() < 0 || !tblock_setup(NULL))
 		die("cannot install the runtime's signal handlers: %s", strerror(errno));
 
-	struct uproc *p = proc_create(&img);
+	struct uproc *p = proc_new(img, NULL);
+	image_put(img);		/* the µprocess holds its own reference */
 	if (!p)
 		die("cannot create the first µprocess");
 	r = proc_start(p, argv + optind, environ);
 	if (r < 0)
 		die("%s: cannot start: %s", argv[optind], strerror(-r));
-	leave_like(proc_wait_all());
+	int status = proc_wait_all();
+	fork_stats_print();
+	leave_like(status);
 }

@@ -1,7 +1,7 @@
 /*
- * proc.c - µprocesses: creation from an image, the initial stack, exit, and
- * the process table that the runtime's invisible init (the host main thread)
- * waits on.
+ * proc.c - µprocesses: creation, the initial stack, exit, zombies, wait, and
+ * the process table that the runtime's invisible init (pid 1, the host main
+ * thread) watches.
  *
  * Slot layout of a µprocess (offsets from the slot base):
  *   0                  program image (text mapped from the sealed memfd)
@@ -9,7 +9,14 @@
  *   ...                mmap area, filled top-down
  *   size - STACK_SIZE  main thread stack, up to the end of the slot
  *
- * Lock order: proc_lock, then a µprocess's lock.
+ * Life of a µprocess: proc_new (slot, pid) -> proc_add (visible in the table)
+ * -> threads run -> the last thread leaves (proc_release: memory and slot
+ * go back at once, the struct stays as a zombie) -> reaped by its parent's
+ * wait, or at once when the parent is init or ignores SIGCHLD.  Children of
+ * an exiting µprocess are reparented to init, which reaps them.
+ *
+ * Lock order: proc_lock, then a µprocess's lock.  ppid/pgid/sid/zombie and
+ * the table links are guarded by proc_lock.
  */
 #include <elf.h>
 #include <errno.h>
@@ -18,6 +25,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ufork.h"
@@ -27,7 +35,8 @@ size_t slot_size = 4UL << 30;
 
 static pthread_mutex_t proc_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t proc_cond = PTHREAD_COND_INITIALIZER;
-static int live_procs;
+static struct uproc *all_procs;
+static int live_procs;		/* not yet zombies */
 static int next_pid = 2;	/* pid 1 is the runtime's invisible init */
 static int first_status = -1;
 static int first_pid;
@@ -37,7 +46,8 @@ int pid_alloc(void)
 	return __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
 }
 
-struct uproc *proc_create(struct image *img)
+/* A new µprocess with a slot and a pid, not yet in the table. */
+struct uproc *proc_new(struct image *img, struct uproc *parent)
 {
 	struct uproc *p = calloc(1, sizeof *p);
 	if (!p)
@@ -47,15 +57,47 @@ struct uproc *proc_create(struct image *img)
 		return NULL;
 	}
 	pthread_mutex_init(&p->lock, NULL);
-	p->img = *img;
+	pthread_cond_init(&p->fork_cv, NULL);
+	__atomic_add_fetch(&img->refs, 1, __ATOMIC_ACQ_REL);
+	p->img = img;
 	p->pid = pid_alloc();
-	p->ppid = 1;
+	p->ppid = parent ? parent->pid : 1;
+	p->pgid = parent ? parent->pgid : p->pid;
+	p->sid = parent ? parent->sid : p->pid;
 	uintptr_t b = p->slot.base;
 	p->brk_start = p->brk_cur = b + img->span;
 	p->brk_max = b + p->slot.size / 4;
 	p->mmap_lo = p->brk_max;
 	p->mmap_hi = b + p->slot.size - STACK_SIZE - PAGE_SIZE;
 	return p;
+}
+
+/* Undoes proc_new for a µprocess that never ran. */
+void proc_discard(struct uproc *p)
+{
+	slot_free(&p->slot);
+	vma_free(&p->vmas);
+	image_put(p->img);
+	free(p);
+}
+
+int proc_count_ok(void)
+{
+	pthread_mutex_lock(&proc_lock);
+	int ok = live_procs < max_procs;
+	pthread_mutex_unlock(&proc_lock);
+	return ok;
+}
+
+void proc_add(struct uproc *p)
+{
+	pthread_mutex_lock(&proc_lock);
+	p->next_all = all_procs;
+	all_procs = p;
+	live_procs++;
+	if (!first_pid)
+		first_pid = p->pid;
+	pthread_mutex_unlock(&proc_lock);
 }
 
 /* Lays out argv, envp and auxv at the top of the main stack like Linux. */
@@ -71,8 +113,8 @@ static uintptr_t build_stack(struct uproc *p, char **argv, char **envp)
 	uintptr_t *ustr = calloc(argc + envc + 1, sizeof *ustr);
 	if (!ustr)
 		return 0;
-	sp -= strlen(p->img.path) + 1;
-	strcpy(sp, p->img.path);
+	sp -= strlen(p->img->path) + 1;
+	strcpy(sp, p->img->path);
 	char *execfn = sp;
 	for (int i = envc - 1; i >= 0; i--) {
 		sp -= strlen(envp[i]) + 1;
@@ -94,13 +136,13 @@ static uintptr_t build_stack(struct uproc *p, char **argv, char **envp)
 
 	uintptr_t b = p->slot.base;
 	uint64_t aux[][2] = {
-		{ AT_PHDR, b + p->img.phdr },
+		{ AT_PHDR, b + p->img->phdr },
 		{ AT_PHENT, sizeof(Elf64_Phdr) },
-		{ AT_PHNUM, p->img.phnum },
+		{ AT_PHNUM, p->img->phnum },
 		{ AT_PAGESZ, PAGE_SIZE },
 		{ AT_BASE, 0 },
 		{ AT_FLAGS, 0 },
-		{ AT_ENTRY, b + p->img.entry },
+		{ AT_ENTRY, b + p->img->entry },
 		{ AT_UID, getuid() },
 		{ AT_EUID, geteuid() },
 		{ AT_GID, getgid() },
@@ -133,7 +175,7 @@ static uintptr_t build_stack(struct uproc *p, char **argv, char **envp)
 int proc_start(struct uproc *p, char **argv, char **envp)
 {
 	uintptr_t b = p->slot.base;
-	int r = image_map(&p->img, b, &p->vmas);
+	int r = image_map(p->img, b, &p->vmas);
 	if (r < 0)
 		return r;
 	uintptr_t stack_lo = b + p->slot.size - STACK_SIZE;
@@ -150,25 +192,16 @@ int proc_start(struct uproc *p, char **argv, char **envp)
 	if (!t)
 		return -ENOMEM;
 	t->new_fdctx = 1;
-	t->start.gregs[REG_RIP] = b + p->img.entry;
+	t->start.gregs[REG_RIP] = b + p->img->entry;
 	t->start.gregs[REG_RSP] = sp;
 	t->start.gregs[REG_EFL] = 0x202;
-	pthread_mutex_lock(&proc_lock);
-	live_procs++;
-	if (!first_pid)
-		first_pid = p->pid;
-	pthread_mutex_unlock(&proc_lock);
-	r = thread_spawn(t);
-	if (r < 0) {
-		pthread_mutex_lock(&proc_lock);
-		live_procs--;
-		pthread_mutex_unlock(&proc_lock);
-	}
+	proc_add(p);
+	r = thread_spawn(t);	/* on failure the thread's exit releases p */
 	return r;
 }
 
 /* Marks p as dying with wait status `status` and kicks all its threads out
- * at their next exit point (the caller's own thread excepted). */
+ * at their next exit point. */
 void proc_kill(struct uproc *p, int status)
 {
 	pthread_mutex_lock(&p->lock);
@@ -187,12 +220,40 @@ void proc_exit(struct uthread *t, int status)
 	thread_exit(t);
 }
 
-long proc_signal_other(struct uthread *t, int pid, int sig)
+static struct uproc *find_locked(int pid)
 {
-	(void)t;
-	(void)pid;
-	(void)sig;
-	return -ESRCH;	/* only one µprocess so far */
+	for (struct uproc *q = all_procs; q; q = q->next_all)
+		if (q->pid == pid)
+			return q;
+	return NULL;
+}
+
+static void unlink_free_locked(struct uproc *p)
+{
+	for (struct uproc **pp = &all_procs; *pp; pp = &(*pp)->next_all)
+		if (*pp == p) {
+			*pp = p->next_all;
+			break;
+		}
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->fork_cv);
+	free(p);
+}
+
+/* Does the parent reap its children itself (SIG_IGN or SA_NOCLDWAIT)? */
+static int auto_reaps(struct uproc *parent)
+{
+	struct ksigaction *ka = &parent->act[SIGCHLD];
+	return ka->handler == (uintptr_t)SIG_IGN || (ka->flags & SA_NOCLDWAIT);
+}
+
+static void wake_waiters(struct uproc *p)
+{
+	pthread_mutex_lock(&p->lock);
+	for (struct uthread *o = p->threads; o; o = o->next)
+		if (o->waiting)
+			thread_kick(o, 0);
+	pthread_mutex_unlock(&p->lock);
 }
 
 /* Called by the last thread of a µprocess on its way out. */
@@ -200,15 +261,153 @@ void proc_release(struct uproc *p)
 {
 	slot_free(&p->slot);
 	vma_free(&p->vmas);
-	image_close(&p->img);
+	image_put(p->img);
+	p->img = NULL;
+
 	pthread_mutex_lock(&proc_lock);
+	p->zombie = 1;
+	live_procs--;
 	if (p->pid == first_pid)
 		first_status = p->status;
-	live_procs--;
+	for (struct uproc *q = all_procs, *next; q; q = next) {
+		next = q->next_all;
+		if (q->ppid != p->pid)
+			continue;
+		q->ppid = 1;	/* orphans go to init, which reaps them */
+		if (q->zombie)
+			unlink_free_locked(q);
+	}
+	struct uproc *parent = p->ppid != 1 ? find_locked(p->ppid) : NULL;
+	if (!parent || parent->zombie || auto_reaps(parent)) {
+		unlink_free_locked(p);
+	} else {
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		si.si_signo = SIGCHLD;
+		si.si_pid = p->pid;
+		si.si_uid = getuid();
+		if (WIFEXITED(p->status)) {
+			si.si_code = CLD_EXITED;
+			si.si_status = WEXITSTATUS(p->status);
+		} else {
+			si.si_code = WCOREDUMP(p->status) ? CLD_DUMPED : CLD_KILLED;
+			si.si_status = WTERMSIG(p->status);
+		}
+		signal_raise(parent, 0, SIGCHLD, &si);
+		wake_waiters(parent);
+	}
 	pthread_cond_broadcast(&proc_cond);
 	pthread_mutex_unlock(&proc_lock);
-	pthread_mutex_destroy(&p->lock);
-	free(p);
+}
+
+static int matches(struct uproc *parent, struct uproc *q, int idtype, int id)
+{
+	if (q->ppid != parent->pid)
+		return 0;
+	switch (idtype) {
+	case P_PID: return q->pid == id;
+	case P_PGID: return q->pgid == id;
+	default: return 1;
+	}
+}
+
+/*
+ * The core of wait4 and waitid: finds a zombie child matching (idtype, id),
+ * reaps it unless WNOWAIT, and fills status and info.  Returns its pid, 0 for
+ * WNOHANG with live children only, -ECHILD, or -512 when a signal interrupts
+ * the wait (restarted or -EINTR by signal_deliver).
+ */
+int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
+	      siginfo_t *info)
+{
+	struct uproc *p = t->p;
+	struct tblock *b = t->blk;
+	static const long none[6];
+	int r;
+	t->waiting = 1;
+	for (;;) {
+		__atomic_store_n(&b->cancel, 0, __ATOMIC_SEQ_CST);
+		int any = 0;
+		struct uproc *z = NULL;
+		pthread_mutex_lock(&proc_lock);
+		for (struct uproc *q = all_procs; q; q = q->next_all) {
+			if (!matches(p, q, idtype, id))
+				continue;
+			any = 1;
+			if (q->zombie) {
+				z = q;
+				break;
+			}
+		}
+		if (z) {
+			r = z->pid;
+			*status = z->status;
+			if (info) {
+				memset(info, 0, sizeof *info);
+				info->si_signo = SIGCHLD;
+				info->si_pid = z->pid;
+				info->si_uid = getuid();
+				if (WIFEXITED(z->status)) {
+					info->si_code = CLD_EXITED;
+					info->si_status = WEXITSTATUS(z->status);
+				} else {
+					info->si_code = WCOREDUMP(z->status) ? CLD_DUMPED : CLD_KILLED;
+					info->si_status = WTERMSIG(z->status);
+				}
+			}
+			if (!(options & WNOWAIT))
+				unlink_free_locked(z);
+			pthread_mutex_unlock(&proc_lock);
+			break;
+		}
+		pthread_mutex_unlock(&proc_lock);
+		if (!any) {
+			r = -ECHILD;
+			break;
+		}
+		if (options & WNOHANG) {
+			r = 0;
+			break;
+		}
+		if (b->kill || signal_pending_for(t)) {
+			r = -512;
+			break;
+		}
+		ufork_cancellable_syscall(&b->cancel, 34 /* pause */, none);
+	}
+	t->waiting = 0;
+	/* a reaped child's SIGCHLD stays pending, as on Linux */
+	return r;
+}
+
+long proc_signal_other(struct uthread *t, int pid, int sig)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_signo = sig;
+	si.si_code = SI_USER;
+	si.si_pid = t->p->pid;
+	si.si_uid = getuid();
+	int found = 0;
+	pthread_mutex_lock(&proc_lock);
+	for (struct uproc *q = all_procs; q; q = q->next_all) {
+		if (q->zombie)
+			continue;
+		int hit = pid > 0 ? q->pid == pid : pid == -1 ? q != t->p : q->pgid == -pid;
+		if (!hit)
+			continue;
+		found = 1;
+		if (sig)
+			signal_raise(q, 0, sig, &si);
+	}
+	pthread_mutex_unlock(&proc_lock);
+	if (pid > 0 && !found) {
+		pthread_mutex_lock(&proc_lock);
+		struct uproc *z = find_locked(pid);
+		found = z != NULL;	/* a zombie can still be signalled (no effect) */
+		pthread_mutex_unlock(&proc_lock);
+	}
+	return found ? 0 : -ESRCH;
 }
 
 int proc_wait_all(void)
@@ -219,4 +418,12 @@ int proc_wait_all(void)
 	int s = first_status;
 	pthread_mutex_unlock(&proc_lock);
 	return s;
+}
+
+int proc_getppid(struct uproc *p)
+{
+	pthread_mutex_lock(&proc_lock);
+	int r = p->ppid;
+	pthread_mutex_unlock(&proc_lock);
+	return r;
 }

@@ -349,9 +349,8 @@ void ufork_signal(int sig, siginfo_t *si, void *ucv, uintptr_t *saved)
 			return;
 		}
 		if (in_arena(ip)) {	/* in µprocess code: a safe point */
-			if (b->kill)
-				thread_exit(t);
-			signal_deliver(t, uc, -1);
+			__atomic_store_n(&b->in_user, 0, __ATOMIC_SEQ_CST);
+			user_return(t, uc, -1);
 		}
 		return;		/* in the runtime: it checks at its exit point */
 	}
@@ -363,5 +362,7 @@ void ufork_signal(int sig, siginfo_t *si, void *ucv, uintptr_t *saved)
 		runtime_fault(sig, si, uc);
 		return;
 	}
+	__atomic_store_n(&b->in_user, 0, __ATOMIC_SEQ_CST);
 	signal_fault(t, sig, si, uc);
+	user_return(t, uc, -1);
 }

@@ -37,10 +37,11 @@ static int install(int sig, void (*fn)(int, siginfo_t *, void *), int extra)
 		.restorer = (uintptr_t)ufork_restorer,
 		.mask = 0,
 	};
-	/* block the interrupt signal inside handlers; faults nest freely */
-	ka.mask = 1UL << (SIG_INTERRUPT - 1);
-	if (sig == SIGSYS)
-		ka.mask |= 1UL << (SIGSYS - 1);
+	/* SIG_INTERRUPT must reach a thread blocked inside the SIGSYS handler
+	 * (that is how a blocked forwarded call is interrupted); it does not
+	 * nest in itself.  Faults nest freely (SA_NODEFER). */
+	if (sig == SIGSYS || sig == SIG_INTERRUPT)
+		ka.mask = 1UL << (sig - 1);
 	return syscall(SYS_rt_sigaction, sig, &ka, NULL, 8);
 }
 

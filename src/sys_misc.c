@@ -1,5 +1,5 @@
 /*
- * sys_misc.c - identity, time and limits.  µprocesses have no vDSO, so clock
+ * sys_misc.c - time, limits and prctl.  µprocesses have no vDSO, so clock
  * calls trap; they are answered from the runtime's own vDSO clock instead of
  * a second kernel entry.
  */
@@ -11,16 +11,6 @@
 #include <unistd.h>
 
 #include "ufork.h"
-
-long sys_getpid(struct sysctx *c, long a[6])
-{
-	return c->t->p->pid;
-}
-
-long sys_getppid(struct sysctx *c, long a[6])
-{
-	return c->t->p->ppid;
-}
 
 long sys_clock_gettime(struct sysctx *c, long a[6])
 {
@@ -83,46 +73,4 @@ long sys_prctl(struct sysctx *c, long a[6])
 	default:
 		return -EINVAL;
 	}
-}
-
-/* Process groups and sessions are the POSIX-processes work; until then every
- * µprocess answers as its own group and session leader. */
-long sys_getpgid(struct sysctx *c, long a[6])
-{
-	return a[0] == 0 || a[0] == c->t->p->pid ? c->t->p->pid : -ESRCH;
-}
-
-long sys_getpgrp(struct sysctx *c, long a[6])
-{
-	return c->t->p->pid;
-}
-
-long sys_getsid(struct sysctx *c, long a[6])
-{
-	return sys_getpgid(c, a);
-}
-
-long sys_setpgid(struct sysctx *c, long a[6])
-{
-	return 0;
-}
-
-long sys_setsid(struct sysctx *c, long a[6])
-{
-	return -EPERM;
-}
-
-long sys_wait4(struct sysctx *c, long a[6])
-{
-	return -ECHILD;
-}
-
-long sys_fork(struct sysctx *c, long a[6])
-{
-	return -ENOSYS;
-}
-
-long sys_execve(struct sysctx *c, long a[6])
-{
-	return -ENOSYS;
 }

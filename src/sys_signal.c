@@ -213,10 +213,9 @@ long sys_kill(struct sysctx *c, long a[6])
 	int pid = a[0], sig = a[1];
 	if (sig < 0 || sig > 64)
 		return -EINVAL;
-	if (pid != 0 && pid != -1 && pid != t->p->pid && pid != -t->p->pid)
-		return proc_signal_other(t, pid, sig);
-	siginfo_t si = user_info(t, sig, SI_USER);
-	return signal_raise(t->p, 0, sig, &si);
+	if (pid == 0)
+		pid = -t->p->pgid;
+	return proc_signal_other(t, pid, sig);
 }
 
 static long thread_signal(struct uthread *t, int tgid, int tid, int sig)

@@ -63,9 +63,10 @@ void ufork_sigsys(int sig, siginfo_t *si, void *ucv)
 		if (t->start.fpstate)
 			memcpy(uc->uc_mcontext.fpregs, t->start.fpstate, t->start.fpsize);
 		b->u_fs = t->start.fs;
-		signal_deliver(t, uc, -1);
+		user_return(t, uc, -1);
 		return;
 	}
+	__atomic_store_n(&b->in_user, 0, __ATOMIC_SEQ_CST);
 
 	struct sysctx c = { .t = t, .uc = uc, .nr = (int)g[REG_RAX] };
 	long a[6] = { g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9] };
@@ -78,7 +79,5 @@ void ufork_sigsys(int sig, siginfo_t *si, void *ucv)
 		g[REG_RAX] = ret;
 	if (trace_syscalls)
 		trace_exit(&c, ret);
-	if (b->kill)
-		thread_exit(t);
-	signal_deliver(t, uc, ret == -512 ? c.nr : -1);
+	user_return(t, uc, ret == -512 ? c.nr : -1);
 }

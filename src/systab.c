@@ -52,7 +52,7 @@ const struct syscall_desc syscall_table[] = {
 	N(mbind), N(pkey_mprotect), N(pkey_alloc), N(pkey_free),
 	/* threads and processes */
 	E(clone), E(clone3), E(fork), N(vfork), E(execve), N(execveat), E(exit),
-	E(exit_group), E(wait4), N(waitid), E(set_tid_address), E(set_robust_list),
+	E(exit_group), E(wait4), E(waitid), E(set_tid_address), E(set_robust_list),
 	E(get_robust_list), E(gettid), E(arch_prctl), E(rseq), E(futex),
 	F(sched_yield), E(getpid), E(getppid), E(getpgid), E(setpgid), E(getpgrp),
 	E(setsid), E(getsid), E(prctl), N(ptrace), N(seccomp), N(userfaultfd),

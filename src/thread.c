@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -69,7 +70,12 @@ static void *thread_main(void *arg)
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);	/* creator may be in a handler */
 	t->host_tid = gettid();
-	if (t->new_fdctx && unshare(CLONE_FILES | CLONE_FS) < 0)
+	/* a new µprocess: its own copy of the creator's fd table and cwd, made
+	 * before the creator may go on (fork waits on t->ready) */
+	int bad = t->new_fdctx && unshare(CLONE_FILES | CLONE_FS) < 0;
+	if (t->ready)
+		sem_post(t->ready);
+	if (bad)
 		goto out;
 	t->blk = tblock_setup(t);
 	if (!t->blk)

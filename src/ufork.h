@@ -80,6 +80,7 @@ void vma_free(struct vma_list *l);
 /* ---- ELF images (elf.c) ---------------------------------------------- */
 
 struct image {
+	int refs;		/* µprocesses running it (proc_lock) */
 	int memfd;		/* sealed copy of the executable (runtime fd) */
 	uintptr_t entry;	/* offsets from the load base */
 	uintptr_t phdr;
@@ -94,7 +95,7 @@ int image_open(const char *path, struct image *img, char *err, size_t errlen);
 /* Pure validation of an ELF header block (unit tested). */
 int elf_check(const unsigned char *buf, size_t len, char *err, size_t errlen);
 int image_map(struct image *img, uintptr_t base, struct vma_list *vmas);
-void image_close(struct image *img);
+void image_put(struct image *img);	/* drops a reference; the last closes */
 
 /* ---- µprocesses and threads (proc.c, thread.c) ----------------------- */
 
@@ -112,9 +113,11 @@ struct kstack {			/* the kernel's stack_t */
 };
 
 struct uproc {
-	int pid, ppid;
+	int pid, ppid, pgid, sid;	/* ppid, pgid, sid: under proc_lock */
+	int zombie;			/* all threads gone; waiting to be reaped */
+	struct uproc *next_all;		/* process table (proc_lock) */
 	struct slot slot;
-	struct image img;
+	struct image *img;
 	struct vma_list vmas;
 	uintptr_t brk_start, brk_cur, brk_max;
 	uintptr_t mmap_lo, mmap_hi;	/* where unhinted mmaps go */
@@ -127,6 +130,8 @@ struct uproc {
 	int nthreads;
 	int exiting;			/* exit_group or fatal signal began */
 	int status;			/* wait status once exiting */
+	int fork_stop;			/* a fork is copying: threads park */
+	pthread_cond_t fork_cv;
 };
 
 struct start_regs {		/* register state a thread enters with */
@@ -152,6 +157,8 @@ struct uthread {
 	uint64_t saved_mask;		/* sigsuspend: mask to restore */
 	int restore_mask;
 	int exit_code;			/* SYS_exit of the last thread */
+	int waiting;			/* in wait4/waitid: kick on child exit */
+	void *ready;			/* fork: posted once the fd table is copied */
 	int new_fdctx;			/* first thread of a µprocess: unshare */
 	sigjmp_buf exit_jmp;
 	struct uthread *next;
@@ -170,6 +177,7 @@ struct tblock {
 	volatile int cancel;		/* 32: interrupt forwarded syscalls */
 	int starting;			/* next SIGSYS is the start trap */
 	volatile int kill;		/* thread must leave at next exit point */
+	volatile int in_user;		/* about to run or running µprocess code */
 };
 
 #define SUD_ALLOW 0
@@ -182,7 +190,16 @@ struct tblock {
 extern int max_procs;
 extern size_t slot_size;
 
-struct uproc *proc_create(struct image *img);
+struct uproc *proc_new(struct image *img, struct uproc *parent);
+void proc_add(struct uproc *p);
+void proc_discard(struct uproc *p);
+int proc_count_ok(void);
+int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
+	      siginfo_t *info);
+void user_return(struct uthread *t, ucontext_t *uc, long restart_nr);
+void fork_park(struct uthread *t);
+extern int show_stats;
+void fork_stats_print(void);
 int proc_start(struct uproc *p, char **argv, char **envp);
 void proc_exit(struct uthread *t, int status) __attribute__((noreturn));
 void proc_kill(struct uproc *p, int status);
@@ -263,6 +280,7 @@ SYS(clock_getres); SYS(close); SYS(dup2); SYS(dup3); SYS(close_range);
 SYS(fcntl); SYS(prctl); SYS(ppoll); SYS(pselect6); SYS(epoll_pwait);
 SYS(prlimit64); SYS(wait4); SYS(fork); SYS(execve);
 SYS(getpgid); SYS(getsid); SYS(setpgid); SYS(getpgrp); SYS(setsid); SYS(pause);
+SYS(waitid);
 #undef SYS
 
 /* ---- signals (signal.c) ---------------------------------------------- */

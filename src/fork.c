@@ -1,0 +1,302 @@
+/*
+ * fork.c - µFork: fork() by copying a µprocess's slot to another slot of the
+ * same address space and relocating every pointer in the copy.
+ *
+ * The fork path (full-copy strategy), all on the forking thread:
+ *  1. take a slot and a pid for the child (EAGAIN at --max-procs);
+ *  2. stop the parent's other threads at a safe point (fork_stop + kick; a
+ *     thread parks at its next exit point, see user_return) and hold the
+ *     parent's lock, so the snapshot is consistent;
+ *  3. map the child's text from the image memfd, then for every private
+ *     region copy the resident pages (mincore) word by word, relocating as it
+ *     goes (copy_reloc); shared regions are not copied - they are at the same
+ *     address for both;
+ *  4. relocate what the memory scan cannot see: the forking thread's
+ *     registers, its XSAVE image, its FS base, signal handlers, altstack,
+ *     brk and map bookkeeping;
+ *  5. start the child's host thread: it copies the parent's fd table and cwd
+ *     (unshare CLONE_FILES|CLONE_FS from the shared context it was created
+ *     in) before the parent may return and change them, then enters µprocess
+ *     code at the instruction after `syscall` with rax = 0.
+ * Copy strategies other than full copy plug in at copy_memory().
+ */
+#include <errno.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reloc.h"
+#include "ufork.h"
+
+int show_stats;
+
+struct fork_stat {
+	int parent, child;
+	size_t bytes, words;
+	long ns_stop, ns_copy, ns_start;
+};
+
+#define MAX_STATS 4096
+static struct fork_stat stats[MAX_STATS];
+static int nstats;
+
+static long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+void fork_stats_print(void)
+{
+	if (!show_stats)
+		return;
+	int n = __atomic_load_n(&nstats, __ATOMIC_ACQUIRE);
+	size_t bytes = 0, words = 0;
+	ulog("ufork: %d fork%s\n", n, n == 1 ? "" : "s");
+	for (int i = 0; i < n && i < MAX_STATS; i++) {
+		struct fork_stat *s = &stats[i];
+		bytes += s->bytes;
+		words += s->words;
+		if (i < 10)
+			ulog("ufork: fork %d->%d: copied %zu bytes, relocated %zu words; "
+			     "stop %ld us, copy+relocate %ld us, child start %ld us\n",
+			     s->parent, s->child, s->bytes, s->words, s->ns_stop / 1000,
+			     s->ns_copy / 1000, s->ns_start / 1000);
+	}
+	if (n > 10)
+		ulog("ufork: (%d more forks)\n", n - 10);
+	ulog("ufork: total copied %zu bytes, relocated %zu words\n", bytes, words);
+}
+
+/* Parks a thread of a forking µprocess until the copy is done. */
+void fork_park(struct uthread *t)
+{
+	struct uproc *p = t->p;
+	pthread_mutex_lock(&p->lock);
+	while (p->fork_stop)
+		pthread_cond_wait(&p->fork_cv, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/*
+ * Every return to µprocess code passes here: leave if killed, deliver
+ * signals, and publish "in user code" before looking at fork_stop (the forker
+ * sets fork_stop before looking at in_user: one of the two sees the other).
+ */
+void user_return(struct uthread *t, ucontext_t *uc, long restart_nr)
+{
+	struct tblock *b = t->blk;
+	for (;;) {
+		if (b->kill)
+			thread_exit(t);
+		signal_deliver(t, uc, restart_nr);
+		restart_nr = -1;
+		__atomic_store_n(&b->in_user, 1, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&t->p->fork_stop, __ATOMIC_SEQ_CST))
+			return;
+		__atomic_store_n(&b->in_user, 0, __ATOMIC_SEQ_CST);
+		fork_park(t);
+	}
+}
+
+/* With p->lock held: stop every other thread of p outside µprocess code. */
+static void stop_others(struct uthread *t)
+{
+	struct uproc *p = t->p;
+	__atomic_store_n(&p->fork_stop, 1, __ATOMIC_SEQ_CST);
+	for (struct uthread *o = p->threads; o; o = o->next) {
+		if (o == t || !o->blk)
+			continue;
+		if (__atomic_load_n(&o->blk->in_user, __ATOMIC_SEQ_CST))
+			thread_kick(o, 0);
+	}
+	for (struct uthread *o = p->threads; o; o = o->next) {
+		if (o == t || !o->blk)
+			continue;
+		while (__atomic_load_n(&o->blk->in_user, __ATOMIC_SEQ_CST))
+			sched_yield();
+	}
+}
+
+static void resume_others(struct uproc *p)
+{
+	__atomic_store_n(&p->fork_stop, 0, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&p->fork_cv);
+}
+
+/* Copies one private region of the parent into the child, relocating. */
+static int copy_region(struct uproc *p, struct uproc *child, const struct vma *v,
+		       struct fork_stat *st)
+{
+	uintptr_t delta = child->slot.base - p->slot.base;
+	uintptr_t to = v->start + delta;
+	size_t len = v->end - v->start;
+	int readable = v->prot & PROT_READ;
+	if (mmap((void *)to, len, readable ? PROT_READ | PROT_WRITE : v->prot,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | (v->flags & MAP_NORESERVE), -1, 0) ==
+	    MAP_FAILED)
+		return -errno;
+	if (readable) {
+		size_t pages = len / PAGE_SIZE;
+		unsigned char *vec = malloc(pages);
+		if (!vec)
+			return -ENOMEM;
+		/* file-backed pages that are not resident still hold file data */
+		if (v->kind == VMA_FILE || mincore((void *)v->start, len, vec) < 0)
+			memset(vec, 1, pages);
+		for (size_t i = 0; i < pages;) {
+			if (!(vec[i] & 1)) {
+				i++;
+				continue;
+			}
+			size_t j = i;
+			while (j < pages && (vec[j] & 1))
+				j++;
+			size_t off = i * PAGE_SIZE, n = (j - i) * PAGE_SIZE;
+			st->words += copy_reloc((uint64_t *)(to + off), (const uint64_t *)(v->start + off),
+						n / 8, p->slot.base, p->slot.size, delta);
+			st->bytes += n;
+			i = j;
+		}
+		free(vec);
+		if (v->prot != (PROT_READ | PROT_WRITE))
+			mprotect((void *)to, len, v->prot);
+	}
+	return vma_insert(&child->vmas, to, to + len, v->prot, v->flags, v->kind);
+}
+
+static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *st)
+{
+	int r = image_map(child->img, child->slot.base, &child->vmas);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < p->vmas.n; i++) {
+		const struct vma *v = &p->vmas.v[i];
+		if (v->kind == VMA_SHARED) {
+			if (in_shared_area(v->start, v->end - v->start))
+				r = vma_insert(&child->vmas, v->start, v->end, v->prot, v->flags,
+					       v->kind);
+			continue;	/* a shared mapping inside the slot: not yet */
+		}
+		if (v->kind == VMA_IMAGE && !(v->prot & PROT_WRITE) && (v->flags & MAP_ANONYMOUS) == 0)
+			continue;	/* text: mapped from the memfd above */
+		r = copy_region(p, child, v, st);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static uintptr_t reloc1(struct uproc *p, uintptr_t a, uintptr_t delta)
+{
+	return a - p->slot.base < p->slot.size ? a + delta : a;
+}
+
+long sys_fork(struct sysctx *c, long a[6])
+{
+	struct uthread *t = c->t;
+	struct uproc *p = t->p;
+	unsigned long flags = c->nr == 56 /* clone */ ? (unsigned long)a[0] : SIGCHLD;
+	uintptr_t ptid = a[2], ctid = a[3];
+	if ((flags & 0xff) != SIGCHLD && (flags & 0xff) != 0)
+		return -EINVAL;	/* other exit signals: not supported */
+	if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_SETTLS | CLONE_VFORK | CLONE_FS |
+		     CLONE_FILES | CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
+		     CLONE_PIDFD))
+		return -EINVAL;
+
+	if (!proc_count_ok())
+		return -EAGAIN;
+	struct uproc *child = proc_new(p->img, p);
+	if (!child)
+		return -EAGAIN;
+	uintptr_t delta = child->slot.base - p->slot.base;
+	struct fork_stat st = { .parent = p->pid, .child = child->pid };
+	long t0 = now_ns();
+
+	pthread_mutex_lock(&p->lock);
+	stop_others(t);
+	long t1 = now_ns();
+	int r = copy_memory(p, child, &st);
+	if (r < 0) {
+		resume_others(p);
+		pthread_mutex_unlock(&p->lock);
+		proc_discard(child);
+		return r == -ENOMEM ? -ENOMEM : -EAGAIN;
+	}
+	/* process state POSIX says the child inherits */
+	for (int s = 1; s <= 64; s++) {
+		child->act[s] = p->act[s];
+		child->act[s].handler = reloc1(p, p->act[s].handler, delta);
+		child->act[s].restorer = reloc1(p, p->act[s].restorer, delta);
+	}
+	child->brk_start = p->brk_start + delta;
+	child->brk_cur = p->brk_cur + delta;
+	child->brk_max = p->brk_max + delta;
+	resume_others(p);
+	pthread_mutex_unlock(&p->lock);
+	long t2 = now_ns();
+
+	/* the child's only thread: the forking one, relocated */
+	struct uthread *ct = thread_new(child, child->pid);
+	if (!ct) {
+		proc_discard(child);
+		return -EAGAIN;
+	}
+	greg_t *g = c->uc->uc_mcontext.gregs;
+	memcpy(ct->start.gregs, g, sizeof ct->start.gregs);
+	greg_t csgsfs = g[REG_CSGSFS];
+	reloc_words((uint64_t *)ct->start.gregs, NGREG, p->slot.base, p->slot.size, delta);
+	ct->start.gregs[REG_CSGSFS] = csgsfs;
+	ct->start.gregs[REG_RAX] = 0;
+	ct->start.fs = reloc1(p, t->blk->u_fs, delta);
+	size_t fpsize = 512;
+	const uint32_t *sw = (const uint32_t *)((char *)c->uc->uc_mcontext.fpregs + 464);
+	if (sw[0] == 0x46505853U)
+		fpsize = sw[4];
+	ct->start.fpstate = malloc(fpsize);
+	if (ct->start.fpstate) {
+		memcpy(ct->start.fpstate, c->uc->uc_mcontext.fpregs, fpsize);
+		ct->start.fpsize = fpsize;
+		reloc_words(ct->start.fpstate, fpsize / 8, p->slot.base, p->slot.size, delta);
+		/* keep the kernel's software-reserved bytes exactly */
+		memcpy((char *)ct->start.fpstate + 464, (char *)c->uc->uc_mcontext.fpregs + 464, 48);
+	}
+	ct->mask = t->mask;
+	ct->altstack = t->altstack;
+	ct->altstack.ss_sp = reloc1(p, t->altstack.ss_sp, delta);
+	if (flags & CLONE_CHILD_CLEARTID)
+		ct->clear_child_tid = ctid + delta;
+	if (flags & CLONE_CHILD_SETTID) {
+		int tid = child->pid;
+		copy_to_user(child, ctid + delta, &tid, sizeof tid);
+	}
+	if (flags & CLONE_PARENT_SETTID)
+		copy_to_user(p, ptid, &child->pid, sizeof child->pid);
+	ct->new_fdctx = 1;
+	sem_t ready;
+	sem_init(&ready, 0, 0);
+	ct->ready = &ready;
+	int pid = child->pid;
+	proc_add(child);
+	r = thread_spawn(ct);
+	if (r == 0)
+		while (sem_wait(&ready) < 0 && errno == EINTR)
+			;
+	sem_destroy(&ready);
+	st.ns_stop = t1 - t0;
+	st.ns_copy = t2 - t1;
+	st.ns_start = now_ns() - t2;
+	if (show_stats) {
+		int i = __atomic_fetch_add(&nstats, 1, __ATOMIC_ACQ_REL);
+		if (i < MAX_STATS)
+			stats[i] = st;
+	}
+	return r < 0 ? -EAGAIN : pid;
+}
