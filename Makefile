@@ -26,3 +26,22 @@ clean:
 	rm -rf build
 
 .PHONY: all clean
+
+# Unit tests: pure pieces of the runtime, built with ASan and UBSan.  Each test
+# binary prints "PASS name" / "FAIL name" lines.
+UNIT_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
+               -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_TESTS := build/unit/test_vma build/unit/test_reloc build/unit/test_elf
+
+build/unit/test_vma: tests/unit/test_vma.c src/vma.c src/ufork.h tests/unit/unit.h
+build/unit/test_reloc: tests/unit/test_reloc.c src/reloc.c src/reloc.h tests/unit/unit.h
+build/unit/test_elf: tests/unit/test_elf.c src/elf.c src/vma.c src/ufork.h tests/unit/unit.h
+
+$(UNIT_TESTS):
+	@mkdir -p build/unit
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^)
+
+unit: $(UNIT_TESTS)
+	@status=0; for t in $(UNIT_TESTS); do ASAN_OPTIONS=detect_leaks=1 $$t || status=1; done; exit $$status
+
+.PHONY: unit
