@@ -1,0 +1,80 @@
+# tests/cli/lib.bash: helpers sourced by the tests/cli/*.sh scripts.
+# (Not a test itself: tests/run.sh runs only *.sh.)
+#
+# A script exits 0 on pass, 1 on failure (after printing why), 77 to skip.
+# It may be run on its own from any directory: bash tests/cli/help.sh
+set -u
+# shellcheck disable=SC2034 # status, out, err are used by the scripts
+
+ROOT=${UFORK_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+UFORK=${UFORK:-$ROOT/build/ufork}
+# Scratch space: tests/run.sh starts each script in a fresh temp dir; on our
+# own, make one.
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/ufork-cli.XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+
+need_ufork() {
+    if [ ! -x "$UFORK" ] || [ -d "$UFORK" ]; then fail "runtime not found or not executable: $UFORK (run make)"; fi
+}
+
+# run_ufork ARGS...: runs $UFORK ARGS with a timeout; sets $status, $out, $err
+# (stdout and stderr as strings).
+run_ufork() {
+    { (ulimit -c 0; exec timeout -k 2 5 "$UFORK" "$@") </dev/null >"$SCRATCH/out" 2>"$SCRATCH/err"; } 2>/dev/null
+    status=$?
+    out=$(cat "$SCRATCH/out")
+    err=$(cat "$SCRATCH/err")
+}
+
+# show: the last run, for failure messages
+show() {
+    echo "  command: ufork $*"
+    echo "  exit status: $status"
+    echo "  stdout: $(head -c 400 "$SCRATCH/out")"
+    echo "  stderr: $(head -c 400 "$SCRATCH/err")"
+}
+
+# expect_clean_error WHAT ARGS...: `ufork ARGS` must fail the way a loader
+# error should: non-zero status below 128 (no crash, no signal, no timeout),
+# nothing on stdout, exactly one non-empty line on stderr.
+expect_clean_error() {
+    local what=$1
+    shift
+    run_ufork "$@"
+    if [ "$status" = 124 ]; then show "$@"; fail "$what: ufork timed out"; fi
+    if [ "$status" = 0 ]; then show "$@"; fail "$what: expected a non-zero exit status"; fi
+    if [ "$status" -ge 128 ]; then show "$@"; fail "$what: status $status >= 128: ufork crashed or was killed"; fi
+    if [ -n "$out" ]; then show "$@"; fail "$what: expected nothing on stdout"; fi
+    local lines
+    lines=$(awk 'END { print NR }' "$SCRATCH/err")
+    if [ "$lines" != 1 ] || [ -z "${err//[[:space:]]/}" ]; then
+        show "$@"
+        fail "$what: expected exactly one non-empty line on stderr, got $lines"
+    fi
+}
+
+# expect_err_contains WHAT PATTERN: the last run's stderr contains PATTERN
+# (grep -E, case-insensitive)
+expect_err_contains() {
+    if ! grep -qiE -- "$2" "$SCRATCH/err"; then
+        echo "  stderr: $err"
+        fail "$1: stderr does not match /$2/ (case-insensitive)"
+    fi
+}
+
+# write_hello FILE.c: a tiny C program
+write_hello() {
+    cat >"$1" <<'C'
+#include <stdio.h>
+int main(void) { puts("hello"); return 0; }
+C
+}
+
+# build_static_pie OUT: hello as a static-PIE musl executable (a valid guest)
+build_static_pie() {
+    write_hello "$SCRATCH/hello.c"
+    "$ROOT/tools/ufork-cc" -O2 -o "$1" "$SCRATCH/hello.c" || fail "tools/ufork-cc failed"
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `ufork run` without a program, and an unknown option: non-zero exit below
+# 128 (not a crash, not a hang) and a message on stderr.
+# shellcheck source-path=SCRIPTDIR source=lib.bash
+. "$(dirname "$0")/lib.bash"
+need_ufork
+for args in "run" "--no-such-option"; do
+    # shellcheck disable=SC2086
+    run_ufork $args
+    if [ "$status" = 124 ]; then show $args; fail "ufork $args: timed out"; fi
+    if [ "$status" = 0 ] || [ "$status" -ge 128 ]; then show $args; fail "ufork $args: expected a status in 1..127"; fi
+    [ -n "${err//[[:space:]]/}" ] || { show $args; fail "ufork $args: expected a message on stderr"; }
+    echo "ok: ufork $args: status $status"
+done
