@@ -296,6 +296,10 @@ void signal_fault(struct uthread *t, int sig, siginfo_t *si, ucontext_t *uc)
 {
 	struct uproc *p = t->p;
 	pthread_mutex_lock(&p->lock);
+	/* unmapped parts of a slot are PROT_NONE reservations to the host */
+	if (sig == SIGSEGV && si->si_code == SEGV_ACCERR &&
+	    !vma_find(&p->vmas, (uintptr_t)si->si_addr))
+		si->si_code = SEGV_MAPERR;
 	struct ksigaction ka = p->act[sig];
 	if ((t->mask & BIT(sig)) || ka.handler == (uintptr_t)SIG_IGN)
 		ka.handler = (uintptr_t)SIG_DFL;

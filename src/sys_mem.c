@@ -162,8 +162,16 @@ long sys_mremap(struct sysctx *c, long a[6])
 
 	long r;
 	pthread_mutex_lock(&p->lock);
+	/* Linux wants one vma; ours are not merged, the host's are: accept a run
+	 * of regions alike in kind and protection */
 	struct vma *v = vma_find(&p->vmas, old);
-	if (!v || v->end < old + osz) {
+	int alike = v && vma_covered(&p->vmas, old, old + osz);
+	for (uintptr_t at = v ? v->end : 0; alike && at < old + osz;) {
+		struct vma *w = vma_find(&p->vmas, at);
+		alike = w->prot == v->prot && w->kind == v->kind && w->flags == v->flags;
+		at = w->end;
+	}
+	if (!alike) {
 		r = -EFAULT;
 		goto out;
 	}
@@ -246,4 +254,15 @@ out:
 	want = p->brk_cur;
 	pthread_mutex_unlock(&p->lock);
 	return want;
+}
+
+/* msync, mincore, mlock, munlock, mlock2: forwarded once the range is the
+ * caller's own. */
+long sys_mem_range(struct sysctx *c, long a[6])
+{
+	if (a[0] & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (!in_user(c->t->p, a[0], PAGE_UP(a[1])))
+		return -ENOMEM;
+	return sys_forward(c, a);
 }

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -41,9 +42,35 @@ long host_syscall_cancellable(struct uthread *t, long nr, const long a[6])
 	}
 }
 
+/* Writes to a broken pipe or socket: the host ignores SIGPIPE for the
+ * runtime, so the µprocess gets its SIGPIPE here, as Linux would send it. */
+static int raises_sigpipe(int nr, const long a[6])
+{
+	switch (nr) {
+	case SYS_write: case SYS_writev: case SYS_pwrite64: case SYS_pwritev:
+	case SYS_pwritev2: case SYS_splice: case SYS_sendfile: case SYS_vmsplice:
+		return 1;
+	case SYS_sendto: case SYS_sendmmsg:
+		return !(a[3] & MSG_NOSIGNAL);
+	case SYS_sendmsg:
+		return !(a[2] & MSG_NOSIGNAL);
+	}
+	return 0;
+}
+
 long sys_forward(struct sysctx *c, long a[6])
 {
-	return host_syscall_cancellable(c->t, c->nr, a);
+	long r = host_syscall_cancellable(c->t, c->nr, a);
+	if (r == -EPIPE && raises_sigpipe(c->nr, a)) {
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		si.si_signo = SIGPIPE;
+		si.si_code = SI_USER;
+		si.si_pid = c->t->p->pid;
+		si.si_uid = getuid();
+		signal_raise(c->t->p, c->t->tid, SIGPIPE, &si);
+	}
+	return r;
 }
 
 void ufork_sigsys(int sig, siginfo_t *si, void *ucv)

@@ -5,6 +5,7 @@
  *                time, per-thread credentials): safe because the host keeps
  *                the state per µprocess or the call has no process state;
  *   E(name)      emulated by sys_<name> in a sys_*.c file;
+ *   R(name)      forwarded once its address range is the caller's own;
  *   N(name)      known but refused with -ENOSYS (bypasses the runtime or not
  *                supported yet).
  * A number not listed answers -ENOSYS too.
@@ -16,6 +17,7 @@
 #define F(n) [SYS_##n] = { #n, sys_forward }
 #define E(n) [SYS_##n] = { #n, sys_##n }
 #define N(n) [SYS_##n] = { #n, 0 }
+#define R(n) [SYS_##n] = { #n, sys_mem_range }
 
 const struct syscall_desc syscall_table[] = {
 	/* files and directories */
@@ -48,7 +50,7 @@ const struct syscall_desc syscall_table[] = {
 	F(getsockopt),
 	/* memory */
 	E(brk), E(mmap), E(munmap), E(mprotect), E(mremap), E(madvise),
-	N(msync), N(mincore), N(mlock), N(munlock), N(mlockall), N(munlockall),
+	R(msync), R(mincore), R(mlock), R(munlock), R(mlock2), N(mlockall), N(munlockall),
 	N(mbind), N(pkey_mprotect), N(pkey_alloc), N(pkey_free),
 	/* threads and processes */
 	E(clone), E(clone3), E(fork), N(vfork), E(execve), N(execveat), E(exit),
