@@ -237,6 +237,7 @@ static void unlink_free_locked(struct uproc *p)
 		}
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->fork_cv);
+	sigpend_clear(&p->pend, 0);
 	free(p);
 }
 
@@ -259,6 +260,7 @@ static void wake_waiters(struct uproc *p)
 /* Called by the last thread of a µprocess on its way out. */
 void proc_release(struct uproc *p)
 {
+	itimer_cancel(p);
 	slot_free(&p->slot);
 	vma_free(&p->vmas);
 	image_put(p->img);
@@ -380,7 +382,8 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 	return r;
 }
 
-long proc_signal_other(struct uthread *t, int pid, int sig)
+/* kill(2) semantics for pid (> 0, -1, < -1); si NULL means SI_USER from t. */
+long proc_signal_other(struct uthread *t, int pid, int sig, const siginfo_t *info)
 {
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
@@ -388,6 +391,8 @@ long proc_signal_other(struct uthread *t, int pid, int sig)
 	si.si_code = SI_USER;
 	si.si_pid = t->p->pid;
 	si.si_uid = getuid();
+	if (info)
+		si = *info;
 	int found = 0;
 	pthread_mutex_lock(&proc_lock);
 	for (struct uproc *q = all_procs; q; q = q->next_all) {

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -79,6 +80,56 @@ static int ignored(struct uproc *p, int sig)
 	return h == (uintptr_t)SIG_IGN || (h == (uintptr_t)SIG_DFL && !sig_default_kills(sig, &core));
 }
 
+struct sigq {
+	siginfo_t si;
+	struct sigq *next;
+};
+
+/* Standard signals coalesce; real-time ones (>= 32) queue every instance. */
+void sigpend_add(struct sigpending *sp, int sig, const siginfo_t *si)
+{
+	if (!(sp->set & BIT(sig))) {
+		sp->info[sig] = *si;
+		sp->set |= BIT(sig);
+		return;
+	}
+	if (sig < 32)
+		return;
+	struct sigq *q = malloc(sizeof *q), **pp = &sp->more[sig];
+	if (!q)
+		return;	/* like the kernel past RLIMIT_SIGPENDING: dropped */
+	q->si = *si;
+	q->next = NULL;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = q;
+}
+
+void sigpend_take(struct sigpending *sp, int sig, siginfo_t *out)
+{
+	*out = sp->info[sig];
+	struct sigq *q = sp->more[sig];
+	if (q) {
+		sp->info[sig] = q->si;
+		sp->more[sig] = q->next;
+		free(q);
+	} else {
+		sp->set &= ~BIT(sig);
+	}
+}
+
+void sigpend_clear(struct sigpending *sp, int sig)
+{
+	for (int s = sig ? sig : 1; s <= (sig ? sig : 64); s++) {
+		while (sp->more[s]) {
+			struct sigq *q = sp->more[s];
+			sp->more[s] = q->next;
+			free(q);
+		}
+		sp->set &= ~BIT(s);
+	}
+}
+
 void thread_kick(struct uthread *o, int kill)
 {
 	if (!o->blk)
@@ -120,15 +171,11 @@ int signal_raise(struct uproc *p, int tid, int sig, const siginfo_t *si)
 	if (ignored(p, sig) && !(blocked & BIT(sig)))
 		goto out;	/* discarded at generation, as Linux does */
 	if (t) {
-		if (!(t->pending & BIT(sig)))
-			t->info[sig] = *si;
-		t->pending |= BIT(sig);
+		sigpend_add(&t->pend, sig, si);
 		if (!(t->mask & BIT(sig)))
 			thread_kick(t, 0);
 	} else {
-		if (!(p->pending & BIT(sig)))
-			p->pinfo[sig] = *si;
-		p->pending |= BIT(sig);
+		sigpend_add(&p->pend, sig, si);
 		struct uthread *self = NULL, *any = NULL;
 		for (struct uthread *o = p->threads; o; o = o->next) {
 			if (o->mask & BIT(sig))
@@ -149,7 +196,7 @@ out:
 int signal_pending_for(struct uthread *t)
 {
 	uint64_t m = t->mask & ~UNBLOCKABLE;
-	return ((t->pending | t->p->pending) & ~m) != 0 || t->p->exiting;
+	return ((t->pend.set | t->p->pend.set) & ~m) != 0 || t->p->exiting;
 }
 
 static size_t fpstate_size(const void *fp)
@@ -233,20 +280,14 @@ void signal_deliver(struct uthread *t, ucontext_t *uc, long restart_nr)
 			pthread_mutex_unlock(&p->lock);
 			thread_exit(t);
 		}
-		uint64_t deliverable = (t->pending | p->pending) & ~(t->mask & ~UNBLOCKABLE);
+		uint64_t deliverable = (t->pend.set | p->pend.set) & ~(t->mask & ~UNBLOCKABLE);
 		if (!deliverable) {
 			pthread_mutex_unlock(&p->lock);
 			break;
 		}
 		int sig = __builtin_ctzl(deliverable) + 1;
 		siginfo_t si;
-		if (t->pending & BIT(sig)) {
-			si = t->info[sig];
-			t->pending &= ~BIT(sig);
-		} else {
-			si = p->pinfo[sig];
-			p->pending &= ~BIT(sig);
-		}
+		sigpend_take((t->pend.set & BIT(sig)) ? &t->pend : &p->pend, sig, &si);
 		struct ksigaction ka = p->act[sig];
 		int core;
 		if (ka.handler == (uintptr_t)SIG_IGN ||

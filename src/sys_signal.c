@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -40,9 +41,9 @@ long sys_rt_sigaction(struct sysctx *c, long a[6])
 		if (ka.handler == (uintptr_t)SIG_IGN ||
 		    (ka.handler == (uintptr_t)SIG_DFL && !sig_default_kills(sig, &core))) {
 			/* setting a pending signal to ignored discards it */
-			p->pending &= ~BIT(sig);
+			sigpend_clear(&p->pend, sig);
 			for (struct uthread *o = p->threads; o; o = o->next)
-				o->pending &= ~BIT(sig);
+				sigpend_clear(&o->pend, sig);
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -79,7 +80,7 @@ long sys_rt_sigpending(struct sysctx *c, long a[6])
 	if (a[1] != 8)
 		return -EINVAL;
 	pthread_mutex_lock(&t->p->lock);
-	uint64_t set = (t->pending | t->p->pending) & t->mask;
+	uint64_t set = (t->pend.set | t->p->pend.set) & t->mask;
 	pthread_mutex_unlock(&t->p->lock);
 	return copy_to_user(t->p, a[0], &set, sizeof set);
 }
@@ -215,7 +216,7 @@ long sys_kill(struct sysctx *c, long a[6])
 		return -EINVAL;
 	if (pid == 0)
 		pid = -t->p->pgid;
-	return proc_signal_other(t, pid, sig);
+	return proc_signal_other(t, pid, sig, NULL);
 }
 
 static long thread_signal(struct uthread *t, int tgid, int tid, int sig)
@@ -223,7 +224,7 @@ static long thread_signal(struct uthread *t, int tgid, int tid, int sig)
 	if (sig < 0 || sig > 64 || tid <= 0)
 		return -EINVAL;
 	if (tgid > 0 && tgid != t->p->pid)
-		return proc_signal_other(t, tgid, sig) == -ESRCH ? -ESRCH : -ENOSYS;
+		return proc_signal_other(t, tgid, sig, NULL) == -ESRCH ? -ESRCH : -ENOSYS;
 	siginfo_t si = user_info(t, sig, SI_TKILL);
 	return signal_raise(t->p, tid, sig, &si);
 }
@@ -238,4 +239,98 @@ long sys_tgkill(struct sysctx *c, long a[6])
 	if (a[0] <= 0)
 		return -EINVAL;
 	return thread_signal(c->t, a[0], a[1], a[2]);
+}
+
+/* sigqueue: like kill, with the caller's siginfo (only negative si_code
+ * values may be forged for another process, as Linux checks). */
+long sys_rt_sigqueueinfo(struct sysctx *c, long a[6])
+{
+	struct uthread *t = c->t;
+	siginfo_t si;
+	if (a[1] < 1 || a[1] > 64)
+		return -EINVAL;
+	if (copy_from_user(t->p, &si, a[2], sizeof si))
+		return -EFAULT;
+	if ((si.si_code >= 0 || si.si_code == SI_TKILL) && a[0] != t->p->pid)
+		return -EPERM;
+	si.si_signo = a[1];
+	return proc_signal_other(t, a[0] > 0 ? a[0] : -1000000, a[1], &si);
+}
+
+long sys_rt_tgsigqueueinfo(struct sysctx *c, long a[6])
+{
+	struct uthread *t = c->t;
+	siginfo_t si;
+	if (a[2] < 1 || a[2] > 64)
+		return -EINVAL;
+	if (a[0] != t->p->pid)
+		return -ESRCH;
+	if (copy_from_user(t->p, &si, a[3], sizeof si))
+		return -EFAULT;
+	si.si_signo = a[2];
+	return signal_raise(t->p, a[1], a[2], &si);
+}
+
+/*
+ * sigwaitinfo/sigtimedwait: the waited set is unblocked for the wait (as
+ * Linux does) so that generation picks and kicks this thread; a signal of the
+ * set is dequeued here and never reaches a handler.
+ */
+long sys_rt_sigtimedwait(struct sysctx *c, long a[6])
+{
+	struct uthread *t = c->t;
+	struct uproc *p = t->p;
+	struct tblock *b = t->blk;
+	uint64_t set;
+	struct timespec ts;
+	long deadline = 0, r;
+	if (a[3] != 8)
+		return -EINVAL;
+	if (copy_from_user(p, &set, a[0], sizeof set))
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (a[2]) {
+		if (copy_from_user(p, &ts, a[2], sizeof ts))
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
+			return -EINVAL;
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		deadline = (now.tv_sec + ts.tv_sec) * 1000000000L + now.tv_nsec + ts.tv_nsec;
+	}
+	uint64_t real_mask = t->mask;
+	t->mask &= ~set;
+	for (;;) {
+		__atomic_store_n(&b->cancel, 0, __ATOMIC_SEQ_CST);
+		pthread_mutex_lock(&p->lock);
+		uint64_t hit = (t->pend.set | p->pend.set) & set;
+		siginfo_t si;
+		if (hit) {
+			int sig = __builtin_ctzl(hit) + 1;
+			sigpend_take((t->pend.set & BIT(sig)) ? &t->pend : &p->pend, sig, &si);
+			pthread_mutex_unlock(&p->lock);
+			r = sig;
+			if (a[1] && copy_to_user(p, a[1], &si, sizeof si))
+				r = -EFAULT;
+			break;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (b->kill || signal_pending_for(t)) {
+			r = -512;	/* a handled signal: EINTR */
+			break;
+		}
+		long none[6] = { 0 };
+		if (a[2]) {
+			struct timespec dl = { deadline / 1000000000L, deadline % 1000000000L };
+			long args[6] = { CLOCK_MONOTONIC, TIMER_ABSTIME, (long)&dl, 0 };
+			if (ufork_cancellable_syscall(&b->cancel, SYS_clock_nanosleep, args) == 0) {
+				r = -EAGAIN;
+				break;
+			}
+		} else {
+			ufork_cancellable_syscall(&b->cancel, SYS_pause, none);
+		}
+	}
+	t->mask = real_mask;
+	return r;
 }

@@ -63,9 +63,9 @@ const struct syscall_desc syscall_table[] = {
 	N(personality), N(kcmp), N(pidfd_open), N(pidfd_send_signal),
 	/* signals */
 	E(rt_sigaction), E(rt_sigprocmask), E(rt_sigreturn), E(sigaltstack),
-	E(rt_sigpending), E(rt_sigsuspend), N(rt_sigtimedwait), N(rt_sigqueueinfo),
-	N(rt_tgsigqueueinfo), E(kill), E(tkill), E(tgkill), E(pause),
-	N(signalfd), N(signalfd4), N(alarm), N(setitimer), N(getitimer),
+	E(rt_sigpending), E(rt_sigsuspend), E(rt_sigtimedwait), E(rt_sigqueueinfo),
+	E(rt_tgsigqueueinfo), E(kill), E(tkill), E(tgkill), E(pause),
+	N(signalfd), N(signalfd4), E(alarm), E(setitimer), E(getitimer),
 	N(timer_create), N(timer_settime), N(timer_gettime), N(timer_getoverrun),
 	N(timer_delete),
 	/* time */

@@ -58,6 +58,7 @@ static void thread_unlink(struct uthread *t)
 	}
 	pthread_mutex_unlock(&p->lock);
 	free(t->start.fpstate);
+	sigpend_clear(&t->pend, 0);
 	free(t);
 	if (last)
 		proc_release(p);

@@ -112,6 +112,15 @@ struct kstack {			/* the kernel's stack_t */
 	size_t ss_size;
 };
 
+/* Pending signals: one instance of a standard signal, a queue of real-time
+ * ones (signal.c: sigpend_add / sigpend_take). */
+struct sigq;
+struct sigpending {
+	uint64_t set;
+	siginfo_t info[65];
+	struct sigq *more[65];
+};
+
 struct uproc {
 	int pid, ppid, pgid, sid;	/* ppid, pgid, sid: under proc_lock */
 	int zombie;			/* all threads gone; waiting to be reaped */
@@ -124,8 +133,7 @@ struct uproc {
 
 	pthread_mutex_t lock;		/* guards everything below and vmas */
 	struct ksigaction act[65];
-	uint64_t pending;		/* process-directed pending signals */
-	siginfo_t pinfo[65];
+	struct sigpending pend;		/* process-directed pending signals */
 	struct uthread *threads;
 	int nthreads;
 	int exiting;			/* exit_group or fatal signal began */
@@ -147,8 +155,7 @@ struct uthread {
 	int tid;
 	pid_t host_tid;
 	uint64_t mask;			/* blocked signals */
-	uint64_t pending;		/* thread-directed pending signals */
-	siginfo_t info[65];
+	struct sigpending pend;		/* thread-directed pending signals */
 	struct kstack altstack;
 	uintptr_t clear_child_tid;
 	uintptr_t robust_list;
@@ -203,7 +210,8 @@ void fork_stats_print(void);
 int proc_start(struct uproc *p, char **argv, char **envp);
 void proc_exit(struct uthread *t, int status) __attribute__((noreturn));
 void proc_kill(struct uproc *p, int status);
-long proc_signal_other(struct uthread *t, int pid, int sig);
+long proc_signal_other(struct uthread *t, int pid, int sig, const siginfo_t *si);
+void itimer_cancel(struct uproc *p);
 void thread_exit(struct uthread *t) __attribute__((noreturn));
 int thread_spawn(struct uthread *t);
 void thread_spawn_cancel(struct uthread *t);
@@ -281,13 +289,17 @@ SYS(clock_getres); SYS(close); SYS(dup2); SYS(dup3); SYS(close_range);
 SYS(fcntl); SYS(prctl); SYS(ppoll); SYS(pselect6); SYS(epoll_pwait);
 SYS(prlimit64); SYS(wait4); SYS(fork); SYS(execve);
 SYS(getpgid); SYS(getsid); SYS(setpgid); SYS(getpgrp); SYS(setsid); SYS(pause);
-SYS(waitid);
+SYS(waitid); SYS(setitimer); SYS(getitimer); SYS(alarm);
+SYS(rt_sigtimedwait); SYS(rt_sigqueueinfo); SYS(rt_tgsigqueueinfo);
 #undef SYS
 
 /* ---- signals (signal.c) ---------------------------------------------- */
 
 int signal_raise(struct uproc *p, int tid, int sig, const siginfo_t *si);
 int signal_pending_for(struct uthread *t);
+void sigpend_add(struct sigpending *sp, int sig, const siginfo_t *si);
+void sigpend_take(struct sigpending *sp, int sig, siginfo_t *out);
+void sigpend_clear(struct sigpending *sp, int sig);	/* sig 0: all */
 void thread_kick(struct uthread *o, int kill);
 /* Delivers every deliverable pending signal by building frames on the
  * µprocess stack over the register state in uc.  May not return. */
