@@ -41,7 +41,10 @@ struct uthread *thread_new(struct uproc *p, int tid)
 	return t;
 }
 
-static void thread_unlink(struct uthread *t)
+/* own_host_thread: called on t's own host thread, whose fd table is the
+ * µprocess's: the last thread then closes it before the exit is announced,
+ * so a parent that waited sees the child's fcntl locks and pipe ends gone. */
+static void thread_unlink(struct uthread *t, int own_host_thread)
 {
 	struct uproc *p = t->p;
 	int last;
@@ -60,6 +63,8 @@ static void thread_unlink(struct uthread *t)
 	free(t->start.fpstate);
 	sigpend_clear(&t->pend, 0);
 	free(t);
+	if (last && own_host_thread)
+		syscall(SYS_close_range, 0, ~0U, 0);
 	if (last)
 		proc_release(p);
 }
@@ -92,7 +97,7 @@ static void *thread_main(void *arg)
 	tblock_teardown(t->blk);
 	t->blk = NULL;
 out:
-	thread_unlink(t);
+	thread_unlink(t, !t->new_fdctx || !bad);
 	return NULL;
 }
 
@@ -106,7 +111,7 @@ int thread_spawn(struct uthread *t)
 	int r = pthread_create(&th, &at, thread_main, t);
 	pthread_attr_destroy(&at);
 	if (r) {
-		thread_unlink(t);
+		thread_unlink(t, 0);
 		return -r;
 	}
 	return 0;
@@ -139,5 +144,5 @@ void thread_exit(struct uthread *t)
 /* Drops a thread made by thread_new that never ran. */
 void thread_spawn_cancel(struct uthread *t)
 {
-	thread_unlink(t);
+	thread_unlink(t, 0);
 }
