@@ -239,6 +239,7 @@ long sys_fork(struct sysctx *c, long a[6])
 	child->brk_start = p->brk_start + delta;
 	child->brk_cur = p->brk_cur + delta;
 	child->brk_max = p->brk_max + delta;
+	signalfd_fork(p, child);
 	resume_others(p);
 	pthread_mutex_unlock(&p->lock);
 	long t2 = now_ns();

@@ -75,6 +75,7 @@ struct uproc *proc_new(struct image *img, struct uproc *parent)
 /* Undoes proc_new for a µprocess that never ran. */
 void proc_discard(struct uproc *p)
 {
+	signalfd_free(p);
 	slot_free(&p->slot);
 	vma_free(&p->vmas);
 	image_put(p->img);
@@ -238,6 +239,7 @@ static void unlink_free_locked(struct uproc *p)
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->fork_cv);
 	sigpend_clear(&p->pend, 0);
+	signalfd_free(p);
 	free(p);
 }
 

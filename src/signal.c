@@ -172,10 +172,14 @@ int signal_raise(struct uproc *p, int tid, int sig, const siginfo_t *si)
 		goto out;	/* discarded at generation, as Linux does */
 	if (t) {
 		sigpend_add(&t->pend, sig, si);
+		if (p->sigfds)
+			signalfd_update(p, t);
 		if (!(t->mask & BIT(sig)))
 			thread_kick(t, 0);
 	} else {
 		sigpend_add(&p->pend, sig, si);
+		if (p->sigfds)
+			signalfd_update(p, NULL);
 		struct uthread *self = NULL, *any = NULL;
 		for (struct uthread *o = p->threads; o; o = o->next) {
 			if (o->mask & BIT(sig))
@@ -288,6 +292,8 @@ void signal_deliver(struct uthread *t, ucontext_t *uc, long restart_nr)
 		int sig = __builtin_ctzl(deliverable) + 1;
 		siginfo_t si;
 		sigpend_take((t->pend.set & BIT(sig)) ? &t->pend : &p->pend, sig, &si);
+		if (p->sigfds)
+			signalfd_update(p, t);
 		struct ksigaction ka = p->act[sig];
 		int core;
 		if (ka.handler == (uintptr_t)SIG_IGN ||

@@ -38,6 +38,8 @@ long sys_close(struct sysctx *c, long a[6])
 {
 	if (is_runtime_fd(a[0]))
 		return -EBADF;
+	if (c->t->p->sigfds)
+		signalfd_forget(c->t->p, a[0]);
 	return sys_forward(c, a);
 }
 

@@ -308,6 +308,8 @@ long sys_rt_sigtimedwait(struct sysctx *c, long a[6])
 		if (hit) {
 			int sig = __builtin_ctzl(hit) + 1;
 			sigpend_take((t->pend.set & BIT(sig)) ? &t->pend : &p->pend, sig, &si);
+			if (p->sigfds)
+				signalfd_update(p, t);
 			pthread_mutex_unlock(&p->lock);
 			r = sig;
 			if (a[1] && copy_to_user(p, a[1], &si, sizeof si))

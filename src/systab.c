@@ -21,7 +21,7 @@
 
 const struct syscall_desc syscall_table[] = {
 	/* files and directories */
-	F(read), F(write), F(open), E(close), F(stat), F(fstat), F(lstat), F(poll),
+	E(read), F(write), F(open), E(close), F(stat), F(fstat), F(lstat), F(poll),
 	F(lseek), F(ioctl), F(pread64), F(pwrite64), F(readv), F(writev), F(access),
 	F(pipe), F(select), F(dup), E(dup2), E(dup3), E(fcntl), F(flock), F(fsync),
 	F(fdatasync), F(truncate), F(ftruncate), F(getdents), F(getdents64),
@@ -65,7 +65,7 @@ const struct syscall_desc syscall_table[] = {
 	E(rt_sigaction), E(rt_sigprocmask), E(rt_sigreturn), E(sigaltstack),
 	E(rt_sigpending), E(rt_sigsuspend), E(rt_sigtimedwait), E(rt_sigqueueinfo),
 	E(rt_tgsigqueueinfo), E(kill), E(tkill), E(tgkill), E(pause),
-	N(signalfd), N(signalfd4), E(alarm), E(setitimer), E(getitimer),
+	E(signalfd), E(signalfd4), E(alarm), E(setitimer), E(getitimer),
 	N(timer_create), N(timer_settime), N(timer_gettime), N(timer_getoverrun),
 	N(timer_delete),
 	/* time */

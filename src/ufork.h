@@ -138,6 +138,7 @@ struct uproc {
 	int nthreads;
 	int exiting;			/* exit_group or fatal signal began */
 	int status;			/* wait status once exiting */
+	struct sigfd *sigfds;		/* signalfds (sys_signalfd.c) */
 	int fork_stop;			/* a fork is copying: threads park */
 	pthread_cond_t fork_cv;
 };
@@ -291,6 +292,7 @@ SYS(prlimit64); SYS(wait4); SYS(fork); SYS(execve);
 SYS(getpgid); SYS(getsid); SYS(setpgid); SYS(getpgrp); SYS(setsid); SYS(pause);
 SYS(waitid); SYS(setitimer); SYS(getitimer); SYS(alarm);
 SYS(rt_sigtimedwait); SYS(rt_sigqueueinfo); SYS(rt_tgsigqueueinfo);
+SYS(signalfd); SYS(signalfd4); SYS(read);
 #undef SYS
 
 /* ---- signals (signal.c) ---------------------------------------------- */
@@ -301,6 +303,10 @@ void sigpend_add(struct sigpending *sp, int sig, const siginfo_t *si);
 void sigpend_take(struct sigpending *sp, int sig, siginfo_t *out);
 void sigpend_clear(struct sigpending *sp, int sig);	/* sig 0: all */
 void thread_kick(struct uthread *o, int kill);
+void signalfd_update(struct uproc *p, struct uthread *t);
+void signalfd_forget(struct uproc *p, long fd);
+int signalfd_fork(struct uproc *parent, struct uproc *child);
+void signalfd_free(struct uproc *p);
 /* Delivers every deliverable pending signal by building frames on the
  * µprocess stack over the register state in uc.  May not return. */
 void signal_deliver(struct uthread *t, ucontext_t *uc, long restart_nr);
