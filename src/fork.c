@@ -14,14 +14,13 @@
  *  4. relocate what the memory scan cannot see: the forking thread's
  *     registers, its XSAVE image, its FS base, signal handlers, altstack,
  *     brk and map bookkeeping;
- *  5. start the child's host thread: it copies the parent's fd table and cwd
- *     (unshare CLONE_FILES|CLONE_FS from the shared context it was created
- *     in) before the parent may return and change them, then enters µprocess
- *     code at the instruction after `syscall` with rax = 0.
+ *  5. start the child's host thread, created sharing the parent's fd table
+ *     and cwd; it takes a copy (unshare CLONE_FILES|CLONE_FS) before the
+ *     parent next touches them (fd_sync), then enters µprocess code at the
+ *     instruction after `syscall` with rax = 0.
  * Copy strategies other than full copy plug in at copy_memory().
  */
 #include <errno.h>
-#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +35,7 @@
 int show_stats;
 
 struct fork_stat {
-	int parent, child;
+	int parent, child, recycled;
 	size_t bytes, words;
 	long ns_stop, ns_copy, ns_start;
 };
@@ -64,9 +63,10 @@ void fork_stats_print(void)
 		bytes += s->bytes;
 		words += s->words;
 		if (i < 10)
-			ulog("ufork: fork %d->%d: copied %zu bytes, relocated %zu words; "
+			ulog("ufork: fork %d->%d: copied %zu bytes, relocated %zu words%s; "
 			     "stop %ld us, copy+relocate %ld us, child start %ld us\n",
-			     s->parent, s->child, s->bytes, s->words, s->ns_stop / 1000,
+			     s->parent, s->child, s->bytes, s->words,
+			     s->recycled ? " (recycled slot)" : "", s->ns_stop / 1000,
 			     s->ns_copy / 1000, s->ns_start / 1000);
 	}
 	if (n > 10)
@@ -171,9 +171,88 @@ static int copy_region(struct uproc *p, struct uproc *child, const struct vma *v
 	return vma_insert(&child->vmas, to, to + len, v->prot, v->flags, v->kind);
 }
 
+/* Does a kept slot map exactly what the parent maps (shifted by delta)? */
+static int same_layout(const struct vma_list *pv, const struct vma_list *cv, uintptr_t delta)
+{
+	if (pv->n != cv->n)
+		return 0;
+	for (int i = 0; i < pv->n; i++) {
+		const struct vma *a = &pv->v[i], *b = &cv->v[i];
+		uintptr_t d = a->kind == VMA_SHARED ? 0 : delta;
+		if (b->start != a->start + d || b->end != a->end + d || b->prot != a->prot ||
+		    b->kind != a->kind || b->flags != a->flags)
+			return 0;
+	}
+	return 1;
+}
+
+/* Recycled-slot path: the child's mappings are already there and mostly
+ * resident.  Copy the parent's resident pages over them and zero what the
+ * previous occupant left where the parent has nothing. */
+static int refill_region(struct uproc *p, const struct vma *v, uintptr_t delta,
+			 struct fork_stat *st)
+{
+	uintptr_t to = v->start + delta;
+	size_t len = v->end - v->start, pages = len / PAGE_SIZE;
+	if (!(v->prot & PROT_READ))
+		return 0;	/* never readable, so never written */
+	unsigned char *pvec = malloc(2 * pages);
+	if (!pvec)
+		return -ENOMEM;
+	unsigned char *cvec = pvec + pages;
+	if (v->kind == VMA_FILE || mincore((void *)v->start, len, pvec) < 0)
+		memset(pvec, 1, pages);
+	if (mincore((void *)to, len, cvec) < 0)
+		memset(cvec, 1, pages);
+	if (!(v->prot & PROT_WRITE))
+		mprotect((void *)to, len, v->prot | PROT_WRITE);
+	for (size_t i = 0; i < pages;) {
+		int in_parent = pvec[i] & 1;
+		size_t j = i;
+		while (j < pages && (pvec[j] & 1) == in_parent)
+			j++;
+		size_t off = i * PAGE_SIZE, n = (j - i) * PAGE_SIZE;
+		if (in_parent) {
+			st->words += copy_reloc((uint64_t *)(to + off), (const uint64_t *)(v->start + off),
+						n / 8, p->slot.base, p->slot.size, delta);
+			st->bytes += n;
+		} else {
+			for (size_t k = i; k < j; k++)	/* left by the previous occupant */
+				if (cvec[k] & 1)
+					memset((void *)(to + k * PAGE_SIZE), 0, PAGE_SIZE);
+		}
+		i = j;
+	}
+	if (!(v->prot & PROT_WRITE))
+		mprotect((void *)to, len, v->prot);
+	free(pvec);
+	return 0;
+}
+
 static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *st)
 {
-	int r = image_map(child->img, child->slot.base, &child->vmas);
+	uintptr_t delta = child->slot.base - p->slot.base;
+	int r;
+	if (child->recycled.n) {
+		if (same_layout(&p->vmas, &child->recycled, delta)) {
+			child->vmas = child->recycled;
+			memset(&child->recycled, 0, sizeof child->recycled);
+			st->recycled = 1;
+			for (int i = 0; i < p->vmas.n; i++) {
+				const struct vma *v = &p->vmas.v[i];
+				if (v->kind == VMA_SHARED ||
+				    (v->kind == VMA_IMAGE && !(v->prot & PROT_WRITE) &&
+				     !(v->flags & MAP_ANONYMOUS)))
+					continue;
+				if ((r = refill_region(p, v, delta, st)) < 0)
+					return r;
+			}
+			return 0;
+		}
+		arena_reserve(child->slot.base, child->slot.size);
+		vma_free(&child->recycled);
+	}
+	r = image_map(child->img, child->slot.base, &child->vmas);
 	if (r < 0)
 		return r;
 	for (int i = 0; i < p->vmas.n; i++) {
@@ -239,6 +318,7 @@ long sys_fork(struct sysctx *c, long a[6])
 	child->brk_start = p->brk_start + delta;
 	child->brk_cur = p->brk_cur + delta;
 	child->brk_max = p->brk_max + delta;
+	child->resident_hint = st.bytes + PAGE_SIZE;
 	signalfd_fork(p, child);
 	resume_others(p);
 	pthread_mutex_unlock(&p->lock);
@@ -280,17 +360,23 @@ long sys_fork(struct sysctx *c, long a[6])
 	}
 	if (flags & CLONE_PARENT_SETTID)
 		copy_to_user(p, ptid, &child->pid, sizeof child->pid);
+	/*
+	 * The fd table and cwd: the child's host thread is created sharing the
+	 * parent's and takes a copy (unshare) before it runs; the table itself,
+	 * owner of the fcntl locks, stays the parent's.  A single-threaded parent
+	 * goes on at once and waits for the copy only before it next touches
+	 * its fds (fd_sync); with other threads around it waits now.
+	 */
 	ct->new_fdctx = 1;
-	sem_t ready;
-	sem_init(&ready, 0, 0);
-	ct->ready = &ready;
+	ct->ready = &t->fdsem;
 	int pid = child->pid;
 	proc_add(child);
 	r = thread_spawn(ct);
-	if (r == 0)
-		while (sem_wait(&ready) < 0 && errno == EINTR)
-			;
-	sem_destroy(&ready);
+	if (r == 0) {
+		t->fd_pending++;
+		if (p->nthreads > 1)
+			fd_sync(t);
+	}
 	st.ns_stop = t1 - t0;
 	st.ns_copy = t2 - t1;
 	st.ns_start = now_ns() - t2;

@@ -52,7 +52,7 @@ struct uproc *proc_new(struct image *img, struct uproc *parent)
 	struct uproc *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
-	if (slot_alloc(&p->slot) < 0) {
+	if (slot_alloc(&p->slot, parent ? img : NULL, &p->recycled) < 0) {
 		free(p);
 		return NULL;
 	}
@@ -76,8 +76,9 @@ struct uproc *proc_new(struct image *img, struct uproc *parent)
 void proc_discard(struct uproc *p)
 {
 	signalfd_free(p);
-	slot_free(&p->slot);
+	slot_free(&p->slot, NULL, NULL, 0);	/* contents unknown: clear */
 	vma_free(&p->vmas);
+	vma_free(&p->recycled);
 	image_put(p->img);
 	free(p);
 }
@@ -263,7 +264,7 @@ static void wake_waiters(struct uproc *p)
 void proc_release(struct uproc *p)
 {
 	itimer_cancel(p);
-	slot_free(&p->slot);
+	slot_free(&p->slot, p->img, p->resident_hint ? &p->vmas : NULL, p->resident_hint);
 	vma_free(&p->vmas);
 	image_put(p->img);
 	p->img = NULL;

@@ -65,6 +65,7 @@ long sys_signalfd4(struct sysctx *c, long a[6])
 	if (copy_from_user(p, &mask, a[1], sizeof mask))
 		return -EFAULT;
 	mask &= ~(BIT(SIGKILL) | BIT(SIGSTOP));
+	fd_sync(c->t);
 	pthread_mutex_lock(&p->lock);
 	struct sigfd *s = a[0] == -1 ? NULL : find(p, a[0]);
 	long r;

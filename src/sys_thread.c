@@ -29,6 +29,7 @@ long sys_clone(struct sysctx *c, long a[6])
 		     CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_PIDFD))
 		return -EINVAL;
 
+	fd_sync(t);	/* the new thread shares our fd table from its birth */
 	greg_t *g = c->uc->uc_mcontext.gregs;
 	size_t fpsize = 512;
 	const uint32_t *sw = (const uint32_t *)((char *)c->uc->uc_mcontext.fpregs + 464);

@@ -29,6 +29,7 @@ int trace_syscalls;
 long host_syscall_cancellable(struct uthread *t, long nr, const long a[6])
 {
 	struct tblock *b = t->blk;
+	fd_sync(t);
 	for (;;) {
 		__atomic_store_n(&b->cancel, 0, __ATOMIC_SEQ_CST);
 		if (b->kill || signal_pending_for(t))

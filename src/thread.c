@@ -33,6 +33,7 @@ struct uthread *thread_new(struct uproc *p, int tid)
 	t->p = p;
 	t->tid = tid;
 	t->altstack.ss_flags = SS_DISABLE;
+	sem_init(&t->fdsem, 0, 0);
 	pthread_mutex_lock(&p->lock);
 	t->next = p->threads;
 	p->threads = t;
@@ -47,6 +48,8 @@ struct uthread *thread_new(struct uproc *p, int tid)
 static void thread_unlink(struct uthread *t, int own_host_thread)
 {
 	struct uproc *p = t->p;
+	fd_sync(t);	/* children still copying our fd table */
+	sem_destroy(&t->fdsem);
 	int last;
 	pthread_mutex_lock(&p->lock);
 	for (struct uthread **pp = &p->threads; *pp; pp = &(*pp)->next)
@@ -145,4 +148,19 @@ void thread_exit(struct uthread *t)
 void thread_spawn_cancel(struct uthread *t)
 {
 	thread_unlink(t, 0);
+}
+
+/*
+ * A forked child copies its parent's fd table and cwd on its own host thread
+ * (unshare), so that the table itself - which owns the fcntl locks - stays
+ * the parent's.  The parent does not wait for the copy at fork time: it waits
+ * here, before anything that could change the table (every forwarded call,
+ * clone, exit).
+ */
+void fd_sync(struct uthread *t)
+{
+	while (t->fd_pending > 0) {
+		if (sem_wait(&t->fdsem) == 0)
+			t->fd_pending--;
+	}
 }

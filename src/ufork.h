@@ -13,6 +13,7 @@
 #define UFORK_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
@@ -47,8 +48,10 @@ struct slot {
 };
 
 int arena_init(size_t slot_size, int max_slots);
-int slot_alloc(struct slot *s);
-void slot_free(struct slot *s);
+struct image;
+struct vma_list;
+int slot_alloc(struct slot *s, struct image *img, struct vma_list *prev);
+void slot_free(struct slot *s, struct image *img, struct vma_list *vmas, size_t bytes);
 int arena_reserve(uintptr_t addr, size_t len);	/* back to PROT_NONE */
 uintptr_t shared_alloc(size_t len);		/* address in the shared area */
 int in_shared_area(uintptr_t addr, size_t len);
@@ -128,6 +131,8 @@ struct uproc {
 	struct slot slot;
 	struct image *img;
 	struct vma_list vmas;
+	struct vma_list recycled;	/* fork: what a kept slot still maps */
+	size_t resident_hint;		/* bytes fork copied in; 0: unknown */
 	uintptr_t brk_start, brk_cur, brk_max;
 	uintptr_t mmap_lo, mmap_hi;	/* where unhinted mmaps go */
 
@@ -166,7 +171,9 @@ struct uthread {
 	int restore_mask;
 	int exit_code;			/* SYS_exit of the last thread */
 	int waiting;			/* in wait4/waitid: kick on child exit */
-	void *ready;			/* fork: posted once the fd table is copied */
+	sem_t *ready;			/* fork: posted once the fd table is copied */
+	sem_t fdsem;			/* children of this thread post `ready` here */
+	int fd_pending;			/* ... and this many have not yet */
 	int new_fdctx;			/* first thread of a µprocess: unshare */
 	sigjmp_buf exit_jmp;
 	struct uthread *next;
@@ -215,6 +222,7 @@ long proc_signal_other(struct uthread *t, int pid, int sig, const siginfo_t *si)
 void itimer_cancel(struct uproc *p);
 void thread_exit(struct uthread *t) __attribute__((noreturn));
 int thread_spawn(struct uthread *t);
+void fd_sync(struct uthread *t);
 void thread_spawn_cancel(struct uthread *t);
 struct uthread *thread_new(struct uproc *p, int tid);
 int pid_alloc(void);
