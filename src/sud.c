@@ -94,19 +94,54 @@ int sud_check(char *err, size_t errlen)
 	return 0;
 }
 
-struct tblock *tblock_setup(struct uthread *t)
+/* Freed blocks are kept for the next thread: mapping and unmapping them on
+ * every fork costs syscalls and TLB shootdowns. */
+#define POOL_MAX 64
+static void *pool[POOL_MAX];
+static int npool;
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *altstack_alloc(void)
 {
+	void *a = NULL;
+	pthread_mutex_lock(&pool_lock);
+	if (npool)
+		a = pool[--npool];
+	pthread_mutex_unlock(&pool_lock);
+	if (a)
+		return a;
 	/* map twice the size and trim to get ALTSTACK_SIZE alignment */
 	size_t len = ALTSTACK_SIZE * 2;
 	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED)
 		return NULL;
-	uintptr_t a = ((uintptr_t)m + ALTSTACK_SIZE - 1) & ~(ALTSTACK_SIZE - 1);
-	if (a > (uintptr_t)m)
-		munmap(m, a - (uintptr_t)m);
-	if ((uintptr_t)m + len > a + ALTSTACK_SIZE)
-		munmap((void *)(a + ALTSTACK_SIZE), (uintptr_t)m + len - a - ALTSTACK_SIZE);
+	uintptr_t al = ((uintptr_t)m + ALTSTACK_SIZE - 1) & ~(ALTSTACK_SIZE - 1);
+	if (al > (uintptr_t)m)
+		munmap(m, al - (uintptr_t)m);
+	if ((uintptr_t)m + len > al + ALTSTACK_SIZE)
+		munmap((void *)(al + ALTSTACK_SIZE), (uintptr_t)m + len - al - ALTSTACK_SIZE);
+	return (void *)al;
+}
+
+static void altstack_free(void *a)
+{
+	pthread_mutex_lock(&pool_lock);
+	if (npool < POOL_MAX) {
+		pool[npool++] = a;
+		a = NULL;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (a)
+		munmap(a, ALTSTACK_SIZE);
+}
+
+struct tblock *tblock_setup(struct uthread *t)
+{
+	void *m = altstack_alloc();
+	if (!m)
+		return NULL;
+	uintptr_t a = (uintptr_t)m;
 	struct tblock *b = (struct tblock *)a;
 	memset(b, 0, sizeof *b);
 	b->selector = SUD_ALLOW;
@@ -122,7 +157,7 @@ struct tblock *tblock_setup(struct uthread *t)
 		goto fail;
 	return b;
 fail:
-	munmap(b, ALTSTACK_SIZE);
+	altstack_free(b);
 	return NULL;
 }
 
@@ -131,5 +166,5 @@ void tblock_teardown(struct tblock *b)
 	stack_t ss = { .ss_flags = SS_DISABLE };
 	prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
 	sigaltstack(&ss, NULL);
-	munmap(b, ALTSTACK_SIZE);
+	altstack_free(b);
 }
