@@ -435,3 +435,65 @@ int proc_getppid(struct uproc *p)
 	pthread_mutex_unlock(&proc_lock);
 	return r;
 }
+
+/* setpgid(2): pid 0 or the caller or one of its children in its session;
+ * pgid 0 means pid; the group must exist in the session unless it is pid. */
+long proc_setpgid(struct uproc *self, int pid, int pgid)
+{
+	long r = 0;
+	if (pgid < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&proc_lock);
+	struct uproc *q = pid == 0 || pid == self->pid ? self : find_locked(pid);
+	if (!q || (q != self && q->ppid != self->pid)) {
+		r = -ESRCH;
+		goto out;
+	}
+	if (q->sid != self->sid || q->sid == q->pid) {	/* other session, or a leader */
+		r = -EPERM;
+		goto out;
+	}
+	if (!pgid)
+		pgid = q->pid;
+	if (pgid != q->pid) {
+		int found = 0;
+		for (struct uproc *o = all_procs; o && !found; o = o->next_all)
+			found = !o->zombie && o->pgid == pgid && o->sid == self->sid;
+		if (!found) {
+			r = -EPERM;
+			goto out;
+		}
+	}
+	q->pgid = pgid;
+out:
+	pthread_mutex_unlock(&proc_lock);
+	return r;
+}
+
+long proc_setsid(struct uproc *p)
+{
+	long r;
+	pthread_mutex_lock(&proc_lock);
+	int leader = 0;
+	for (struct uproc *o = all_procs; o && !leader; o = o->next_all)
+		leader = !o->zombie && o->pgid == p->pid;
+	if (leader) {
+		r = -EPERM;
+	} else {
+		p->sid = p->pgid = p->pid;
+		r = p->pid;
+	}
+	pthread_mutex_unlock(&proc_lock);
+	return r;
+}
+
+/* getpgid/getsid of pid (0: the caller). */
+long proc_getids(struct uproc *self, int pid, int want_sid)
+{
+	long r;
+	pthread_mutex_lock(&proc_lock);
+	struct uproc *q = pid == 0 ? self : find_locked(pid);
+	r = !q ? -ESRCH : want_sid ? q->sid : q->pgid;
+	pthread_mutex_unlock(&proc_lock);
+	return r;
+}

@@ -11,6 +11,9 @@
 #include "ufork.h"
 
 int proc_getppid(struct uproc *p);
+long proc_setpgid(struct uproc *self, int pid, int pgid);
+long proc_setsid(struct uproc *p);
+long proc_getids(struct uproc *self, int pid, int want_sid);
 
 long sys_getpid(struct sysctx *c, long a[6])
 {
@@ -61,40 +64,30 @@ long sys_waitid(struct sysctx *c, long a[6])
 	return r > 0 ? 0 : r;
 }
 
-/* Process groups and sessions: minimal until job control comes. */
+/* Process groups and sessions (proc.c keeps them under the table lock). */
 long sys_getpgid(struct sysctx *c, long a[6])
 {
-	return a[0] == 0 || a[0] == c->t->p->pid ? c->t->p->pgid : -ESRCH;
+	return proc_getids(c->t->p, a[0], 0);
 }
 
 long sys_getpgrp(struct sysctx *c, long a[6])
 {
-	return c->t->p->pgid;
+	return proc_getids(c->t->p, 0, 0);
 }
 
 long sys_getsid(struct sysctx *c, long a[6])
 {
-	return a[0] == 0 || a[0] == c->t->p->pid ? c->t->p->sid : -ESRCH;
+	return proc_getids(c->t->p, a[0], 1);
 }
 
 long sys_setpgid(struct sysctx *c, long a[6])
 {
-	struct uproc *p = c->t->p;
-	if (a[1] < 0)
-		return -EINVAL;
-	if (a[0] != 0 && a[0] != p->pid)
-		return -ESRCH;	/* setting a child's group comes with job control */
-	p->pgid = a[1] ? a[1] : p->pid;
-	return 0;
+	return proc_setpgid(c->t->p, a[0], a[1]);
 }
 
 long sys_setsid(struct sysctx *c, long a[6])
 {
-	struct uproc *p = c->t->p;
-	if (p->pgid == p->pid)
-		return -EPERM;
-	p->sid = p->pgid = p->pid;
-	return p->sid;
+	return proc_setsid(c->t->p);
 }
 
 long sys_execve(struct sysctx *c, long a[6])
