@@ -59,19 +59,8 @@ int host_signals_init(void)
 	return 0;
 }
 
-/* Is everything the runtime needs there?  Probes on a throw-away thread so
- * that this one stays unarmed. */
-static void *sud_probe(void *arg)
-{
-	static volatile char sel = SUD_ALLOW;
-	long r = prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
-		       (unsigned long)ufork_restorer, 1, &sel);
-	*(int *)arg = r < 0 ? errno : 0;
-	if (r == 0)
-		prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
-	return NULL;
-}
-
+/* Is everything the runtime needs there?  SUD is probed by arming it on this
+ * thread with the selector at ALLOW (no call is trapped) and disarming it. */
 int sud_check(char *err, size_t errlen)
 {
 	if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE_BIT)) {
@@ -79,18 +68,14 @@ int sud_check(char *err, size_t errlen)
 			 "instructions in user space (Linux >= 5.9 on a CPU with fsgsbase needed)");
 		return -1;
 	}
-	pthread_t th;
-	int e = 0;
-	if (pthread_create(&th, NULL, sud_probe, &e) != 0) {
-		snprintf(err, errlen, "cannot create a thread: %s", strerror(errno));
-		return -1;
-	}
-	pthread_join(th, NULL);
-	if (e) {
+	static volatile char sel = SUD_ALLOW;
+	if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+		  (unsigned long)ufork_restorer, 1, &sel) < 0) {
 		snprintf(err, errlen, "Syscall User Dispatch is unavailable (%s): "
-			 "Linux >= 5.11 built with CONFIG_GENERIC_ENTRY is needed", strerror(e));
+			 "Linux >= 5.11 built with CONFIG_GENERIC_ENTRY is needed", strerror(errno));
 		return -1;
 	}
+	prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
 	return 0;
 }
 
