@@ -45,3 +45,18 @@ unit: $(UNIT_TESTS)
 	@status=0; for t in $(UNIT_TESTS); do ASAN_OPTIONS=detect_leaks=1 $$t || status=1; done; exit $$status
 
 .PHONY: unit
+
+# The runtime itself under AddressSanitizer and UBSan (dynamically linked:
+# ASan cannot link statically).  Run the suite with it:
+#   make asan && UFORK=build/ufork-asan bash tests/run.sh
+ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o) build/asan/entry.o
+build/asan/%.o: src/%.c src/ufork.h src/reloc.h
+	@mkdir -p build/asan
+	$(CC) $(filter-out -O2,$(CFLAGS)) -O1 -fsanitize=address,undefined -c -o $@ $<
+build/asan/entry.o: src/entry.S
+	@mkdir -p build/asan
+	$(CC) -c -o $@ $<
+build/ufork-asan: $(ASAN_OBJS)
+	$(CC) -pthread -fsanitize=address,undefined -o $@ $^
+asan: build/ufork-asan
+.PHONY: asan

@@ -36,6 +36,7 @@ struct kept {			/* a free slot kept populated */
 	size_t bytes;
 };
 
+uintptr_t arena_end;
 static uintptr_t slots_base;
 static size_t stride;
 static int nslots;
@@ -59,6 +60,7 @@ int arena_init(size_t ssize, int max_slots)
 	nslots = max_slots;
 	slots_base = ARENA_BASE + SHARED_AREA_SIZE;
 	size_t total = SHARED_AREA_SIZE + stride * (size_t)nslots;
+	arena_end = ARENA_BASE + total;
 	void *r = mmap((void *)ARENA_BASE, total, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
 		       -1, 0);

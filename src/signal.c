@@ -367,7 +367,7 @@ void signal_fault(struct uthread *t, int sig, siginfo_t *si, ucontext_t *uc)
 
 static int in_arena(uintptr_t ip)
 {
-	return ip >= ARENA_BASE && ip < ARENA_BASE + (1UL << 46);
+	return ip >= ARENA_BASE && ip < arena_end;
 }
 
 static void runtime_fault(int sig, siginfo_t *si, ucontext_t *uc)

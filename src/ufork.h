@@ -36,7 +36,7 @@
 
 /* ---- memory layout (arena.c) ---------------------------------------- */
 
-#define ARENA_BASE (1UL << 44)     /* below: ms timestamps are valid addresses */
+#define ARENA_BASE (1UL << 45)     /* above 2^44 (ms timestamps) and ASan's shadow */
 #define SLOT_ALIGN (1UL << 32)     /* slot distance keeps low 32 pointer bits */
 #define SHARED_AREA_SIZE (256UL << 30)
 #define STACK_SIZE (8UL << 20)     /* main thread stack at the top of the slot */
@@ -47,6 +47,7 @@ struct slot {
 	int index;
 };
 
+extern uintptr_t arena_end;	/* the arena is [ARENA_BASE, arena_end) */
 int arena_init(size_t slot_size, int max_slots);
 struct image;
 struct vma_list;
