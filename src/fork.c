@@ -142,7 +142,7 @@ static int copy_region(struct uproc *p, struct uproc *child, const struct vma *v
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | (v->flags & MAP_NORESERVE), -1, 0) ==
 	    MAP_FAILED)
 		return -errno;
-	if (readable) {
+	if (readable && !(v->flags & VMA_WIPEONFORK)) {
 		size_t pages = len / PAGE_SIZE;
 		unsigned char *vec = malloc(pages);
 		if (!vec)
@@ -180,7 +180,8 @@ static int same_layout(const struct vma_list *pv, const struct vma_list *cv, uin
 		const struct vma *a = &pv->v[i], *b = &cv->v[i];
 		uintptr_t d = a->kind == VMA_SHARED ? 0 : delta;
 		if (b->start != a->start + d || b->end != a->end + d || b->prot != a->prot ||
-		    b->kind != a->kind || b->flags != a->flags)
+		    b->kind != a->kind || b->flags != a->flags ||
+		    (a->flags & (VMA_DONTFORK | VMA_WIPEONFORK)))
 			return 0;
 	}
 	return 1;
@@ -265,6 +266,11 @@ static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *s
 		}
 		if (v->kind == VMA_IMAGE && !(v->prot & PROT_WRITE) && (v->flags & MAP_ANONYMOUS) == 0)
 			continue;	/* text: mapped from the memfd above */
+		if (v->flags & VMA_DONTFORK) {
+			arena_reserve(v->start + delta, v->end - v->start);
+			vma_remove(&child->vmas, v->start + delta, v->end + delta);
+			continue;
+		}
 		r = copy_region(p, child, v, st);
 		if (r < 0)
 			return r;

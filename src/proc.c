@@ -285,6 +285,8 @@ void proc_release(struct uproc *p)
 	struct uproc *parent = p->ppid != 1 ? find_locked(p->ppid) : NULL;
 	if (!parent || parent->zombie || auto_reaps(parent)) {
 		unlink_free_locked(p);
+		if (parent && !parent->zombie)
+			wake_waiters(parent);	/* a wait may now answer ECHILD */
 	} else {
 		siginfo_t si;
 		memset(&si, 0, sizeof si);

@@ -136,7 +136,20 @@ long sys_madvise(struct sysctx *c, long a[6])
 		return -EINVAL;
 	if (!in_user(p, a[0], PAGE_UP(a[1])))
 		return -ENOMEM;
-	return syscall(SYS_madvise, a[0], a[1], a[2]) ? -errno : 0;
+	long r = syscall(SYS_madvise, a[0], a[1], a[2]) ? -errno : 0;
+	int set = 0, clear = 0;
+	switch (a[2]) {	/* what our fork must honour */
+	case MADV_DONTFORK: set = VMA_DONTFORK; break;
+	case MADV_DOFORK: clear = VMA_DONTFORK; break;
+	case MADV_WIPEONFORK: set = VMA_WIPEONFORK; break;
+	case MADV_KEEPONFORK: clear = VMA_WIPEONFORK; break;
+	}
+	if (r == 0 && (set || clear)) {
+		pthread_mutex_lock(&p->lock);
+		vma_set_flags(&p->vmas, a[0], a[0] + PAGE_UP(a[1]), set, clear);
+		pthread_mutex_unlock(&p->lock);
+	}
+	return r;
 }
 
 /*

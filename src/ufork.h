@@ -63,9 +63,12 @@ enum vma_kind { VMA_IMAGE, VMA_BRK, VMA_STACK, VMA_ANON, VMA_FILE, VMA_SHARED };
 
 struct vma {
 	uintptr_t start, end;
-	int prot, flags;	/* flags: host MAP_* of the mapping */
+	int prot, flags;	/* flags: host MAP_* of the mapping, and VMA_* below */
 	enum vma_kind kind;
 };
+
+#define VMA_DONTFORK (1 << 30)	/* madvise(MADV_DONTFORK): not in children */
+#define VMA_WIPEONFORK (1 << 29)	/* madvise(MADV_WIPEONFORK): zero in children */
 
 struct vma_list {
 	struct vma *v;
@@ -76,6 +79,7 @@ int vma_insert(struct vma_list *l, uintptr_t start, uintptr_t end, int prot,
 	       int flags, enum vma_kind kind);
 void vma_remove(struct vma_list *l, uintptr_t start, uintptr_t end);
 int vma_protect(struct vma_list *l, uintptr_t start, uintptr_t end, int prot);
+int vma_set_flags(struct vma_list *l, uintptr_t start, uintptr_t end, int set, int clear);
 struct vma *vma_find(struct vma_list *l, uintptr_t addr);
 int vma_covered(struct vma_list *l, uintptr_t start, uintptr_t end);
 uintptr_t vma_find_gap(struct vma_list *l, uintptr_t lo, uintptr_t hi, size_t len);

@@ -93,6 +93,17 @@ int vma_protect(struct vma_list *l, uintptr_t start, uintptr_t end, int prot)
 	return 0;
 }
 
+int vma_set_flags(struct vma_list *l, uintptr_t start, uintptr_t end, int set, int clear)
+{
+	if (reserve(l, 2))
+		return -ENOMEM;
+	split_at(l, start);
+	split_at(l, end);
+	for (int i = lower(l, start); i < l->n && l->v[i].start < end; i++)
+		l->v[i].flags = (l->v[i].flags & ~clear) | set;
+	return 0;
+}
+
 struct vma *vma_find(struct vma_list *l, uintptr_t addr)
 {
 	int i = lower(l, addr);
