@@ -264,6 +264,7 @@ static void wake_waiters(struct uproc *p)
 void proc_release(struct uproc *p)
 {
 	itimer_cancel(p);
+	locks_exit(p);
 	slot_free(&p->slot, p->img, p->resident_hint ? &p->vmas : NULL, p->resident_hint);
 	vma_free(&p->vmas);
 	image_put(p->img);

@@ -40,6 +40,7 @@ long sys_close(struct sysctx *c, long a[6])
 		return -EBADF;
 	if (c->t->p->sigfds)
 		signalfd_forget(c->t->p, a[0]);
+	locks_close(c->t->p, a[0]);
 	return sys_forward(c, a);
 }
 
@@ -79,6 +80,8 @@ long sys_fcntl(struct sysctx *c, long a[6])
 {
 	if (is_runtime_fd(a[0]))
 		return -EBADF;
+	if (a[1] == F_SETLK || a[1] == F_SETLKW || a[1] == F_GETLK)
+		return locks_fcntl(c, a);
 	long r = sys_forward(c, a);
 	if (r >= 0 && is_runtime_fd(r) && (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC)) {
 		/* cannot happen while the range is full; never hand one out */

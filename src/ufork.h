@@ -320,6 +320,9 @@ void signalfd_update(struct uproc *p, struct uthread *t);
 void signalfd_forget(struct uproc *p, long fd);
 int signalfd_fork(struct uproc *parent, struct uproc *child);
 void signalfd_free(struct uproc *p);
+long locks_fcntl(struct sysctx *c, long a[6]);
+void locks_close(struct uproc *p, int fd);
+void locks_exit(struct uproc *p);
 /* Delivers every deliverable pending signal by building frames on the
  * µprocess stack over the register state in uc.  May not return. */
 void signal_deliver(struct uthread *t, ucontext_t *uc, long restart_nr);

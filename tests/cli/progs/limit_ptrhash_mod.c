@@ -1,7 +1,9 @@
-/* fork_ptrhash_mod: a chained hash table keyed by pointer values, whose hash
- * takes the full address modulo a prime ((uintptr_t)p % 1021), still finds every key in the child: objects on the heap, globals and
- * stack variables are looked up by their (child) address, and the child can
- * insert and delete. */
+/* limit_ptrhash_mod: a documented limit of relocation by value.  A chained
+ * hash table keyed by pointer values whose hash takes the full address
+ * modulo a prime ((uintptr_t)p % 1021): on Linux the child finds every key;
+ * under ufork the keys moved by the slot distance but the buckets did not,
+ * so the child finds none (hashes of the low 32 bits survive, see
+ * tests/prog/fork_ptrhash_lowbits.c).  Run by tests/cli/relocation_limits.sh. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +67,7 @@ int main(void)
     if (pid > 0) {
         int st;
         waitpid(pid, &st, 0);
-        printf("fork_ptrhash_mod: child exit status %d\n", WEXITSTATUS(st));
+        printf("limit_ptrhash_mod: child exit status %d\n", WEXITSTATUS(st));
     }
     long found = 0, right = 0;
     for (int i = 0; i < NOBJ; i++) {
@@ -73,13 +75,13 @@ int main(void)
         found += e != NULL;
         right += e && e->val == i;
     }
-    printf("fork_ptrhash_mod: %s heap keys found %ld/%d, values right %ld\n", who, found, NOBJ, right);
+    printf("limit_ptrhash_mod: %s heap keys found %ld/%d, values right %ld\n", who, found, NOBJ, right);
     found = 0;
     for (int i = 0; i < 64; i++)
         found += get(&globals[i]) && get(&globals[i])->val == 10000 + i;
     for (int i = 0; i < 16; i++)
         found += get(&locals[i]) && get(&locals[i])->val == 20000 + i;
-    printf("fork_ptrhash_mod: %s global+stack keys found %ld/80\n", who, found);
+    printf("limit_ptrhash_mod: %s global+stack keys found %ld/80\n", who, found);
     if (pid == 0) {
         int deleted = 0;
         for (int i = 0; i < NOBJ; i += 2)
@@ -89,7 +91,7 @@ int main(void)
         long left = 0;
         for (int i = 0; i < NOBJ; i++)
             left += get(objs[i]) != NULL;
-        printf("fork_ptrhash_mod: child deleted %d, %ld left, fresh key found=%d\n", deleted, left,
+        printf("limit_ptrhash_mod: child deleted %d, %ld left, fresh key found=%d\n", deleted, left,
                get(fresh) != NULL && get(fresh)->val == -1);
         fflush(stdout);
         _exit(found == 80 ? 0 : 1);

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The documented limits of relocation by value (docs/ARCHITECTURE.md): these
+# programs behave differently under ufork than on Linux, exactly as
+# documented.  If one of them starts to match Linux, the docs are out of date.
+#  - a hash of full pointer values (p % 1021) does not survive fork;
+#  - a pointer to private memory stored in shared memory keeps naming the
+#    parent's copy; pointers into the shared memory itself work.
+# shellcheck source-path=SCRIPTDIR source=lib.bash
+. "$(dirname "$0")/lib.bash"
+need_ufork
+for p in limit_ptrhash_mod limit_shared_ptr; do
+    "$ROOT/tools/ufork-cc" -O2 -o "$SCRATCH/$p" "$(dirname "$0")/progs/$p.c" ||
+        fail "cannot build progs/$p.c"
+done
+
+"$SCRATCH/limit_ptrhash_mod" >"$SCRATCH/native" || fail "limit_ptrhash_mod fails natively"
+grep -q "child heap keys found 3000/3000" "$SCRATCH/native" || fail "native: keys not found?"
+run_ufork run "$SCRATCH/limit_ptrhash_mod"
+grep -q "child heap keys found 0/3000" <<<"$out" ||
+    { show; fail "full-pointer hash: expected the documented miss (0/3000 in the child)"; }
+grep -q "parent heap keys found 3000/3000" <<<"$out" || { show; fail "parent lost its keys"; }
+
+"$SCRATCH/limit_shared_ptr" >"$SCRATCH/native" || fail "limit_shared_ptr fails natively"
+run_ufork run "$SCRATCH/limit_shared_ptr"
+grep -q "child read its own global through the shared pointer: 2 (want 1)" <<<"$out" ||
+    { show; fail "shared pointer to private memory: expected the parent's copy (2)"; }
+grep -q "shared list walked by the child: node0=136 (want 136)" <<<"$out" ||
+    { show; fail "pointers into shared memory must work"; }
+echo "ok: full-pointer hashes and shared pointers to private memory behave as documented"
