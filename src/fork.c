@@ -296,7 +296,7 @@ long sys_fork(struct sysctx *c, long a[6])
 		     CLONE_PIDFD))
 		return -EINVAL;
 
-	if (!proc_count_ok())
+	if (!proc_count_ok() || p->borrowed)
 		return -EAGAIN;
 	struct uproc *child = proc_new(p->img, p);
 	if (!child)

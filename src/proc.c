@@ -62,13 +62,32 @@ struct uproc *proc_new(struct image *img, struct uproc *parent)
 	p->img = img;
 	p->pid = pid_alloc();
 	p->ppid = parent ? parent->pid : 1;
+	/* the first program: leader of its own group in init's session, as a
+	 * shell would start it */
 	p->pgid = parent ? parent->pgid : p->pid;
-	p->sid = parent ? parent->sid : p->pid;
-	uintptr_t b = p->slot.base;
-	p->brk_start = p->brk_cur = b + img->span;
-	p->brk_max = b + p->slot.size / 4;
-	p->mmap_lo = p->brk_max;
-	p->mmap_hi = b + p->slot.size - STACK_SIZE - PAGE_SIZE;
+	p->sid = parent ? parent->sid : 1;
+	proc_layout(p);
+	return p;
+}
+
+/* A vfork child: its own pid, no memory of its own (it runs in the
+ * parent's slot until it execs or exits). */
+struct uproc *proc_new_borrowed(struct uproc *parent)
+{
+	struct uproc *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->fork_cv, NULL);
+	__atomic_add_fetch(&parent->img->refs, 1, __ATOMIC_ACQ_REL);
+	p->img = parent->img;
+	p->slot = parent->slot;
+	p->borrowed = 1;
+	p->pid = pid_alloc();
+	p->ppid = parent->pid;
+	p->pgid = parent->pgid;
+	p->sid = parent->sid;
+	proc_layout(p);
 	return p;
 }
 
@@ -76,7 +95,8 @@ struct uproc *proc_new(struct image *img, struct uproc *parent)
 void proc_discard(struct uproc *p)
 {
 	signalfd_free(p);
-	slot_free(&p->slot, NULL, NULL, 0);	/* contents unknown: clear */
+	if (!p->borrowed)
+		slot_free(&p->slot, NULL, NULL, 0);	/* contents unknown: clear */
 	vma_free(&p->vmas);
 	vma_free(&p->recycled);
 	image_put(p->img);
@@ -174,9 +194,22 @@ static uintptr_t build_stack(struct uproc *p, char **argv, char **envp)
 	return (uintptr_t)w;
 }
 
-int proc_start(struct uproc *p, char **argv, char **envp)
+/* Where brk and unhinted mmaps go, from the slot and the image. */
+void proc_layout(struct uproc *p)
 {
 	uintptr_t b = p->slot.base;
+	p->brk_start = p->brk_cur = b + p->img->span;
+	p->brk_max = b + p->slot.size / 4;
+	p->mmap_lo = p->brk_max;
+	p->mmap_hi = b + p->slot.size - STACK_SIZE - PAGE_SIZE;
+}
+
+/* Maps p's image and main stack into its (empty) slot and lays out argv,
+ * envp and auxv; returns the initial stack pointer or -errno. */
+long proc_load(struct uproc *p, char **argv, char **envp)
+{
+	uintptr_t b = p->slot.base;
+	proc_layout(p);
 	int r = image_map(p->img, b, &p->vmas);
 	if (r < 0)
 		return r;
@@ -187,19 +220,23 @@ int proc_start(struct uproc *p, char **argv, char **envp)
 	vma_insert(&p->vmas, stack_lo, b + p->slot.size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, VMA_STACK);
 	uintptr_t sp = build_stack(p, argv, envp);
-	if (!sp)
-		return -ENOMEM;
+	return sp ? (long)sp : -E2BIG;
+}
 
+int proc_start(struct uproc *p, char **argv, char **envp)
+{
+	long sp = proc_load(p, argv, envp);
+	if (sp < 0)
+		return sp;
 	struct uthread *t = thread_new(p, p->pid);
 	if (!t)
 		return -ENOMEM;
 	t->new_fdctx = 1;
-	t->start.gregs[REG_RIP] = b + p->img->entry;
+	t->start.gregs[REG_RIP] = p->slot.base + p->img->entry;
 	t->start.gregs[REG_RSP] = sp;
 	t->start.gregs[REG_EFL] = 0x202;
 	proc_add(p);
-	r = thread_spawn(t);	/* on failure the thread's exit releases p */
-	return r;
+	return thread_spawn(t);	/* on failure the thread's exit releases p */
 }
 
 /* Marks p as dying with wait status `status` and kicks all its threads out
@@ -265,7 +302,11 @@ void proc_release(struct uproc *p)
 {
 	itimer_cancel(p);
 	locks_exit(p);
-	slot_free(&p->slot, p->img, p->resident_hint ? &p->vmas : NULL, p->resident_hint);
+	if (p->borrowed)
+		exec_vfork_exit(p);	/* the parent's memory is not ours */
+	else
+		slot_free(&p->slot, p->img, p->resident_hint ? &p->vmas : NULL,
+			  p->resident_hint);
 	vma_free(&p->vmas);
 	image_put(p->img);
 	p->img = NULL;
@@ -284,11 +325,9 @@ void proc_release(struct uproc *p)
 			unlink_free_locked(q);
 	}
 	struct uproc *parent = p->ppid != 1 ? find_locked(p->ppid) : NULL;
-	if (!parent || parent->zombie || auto_reaps(parent)) {
-		unlink_free_locked(p);
-		if (parent && !parent->zombie)
-			wake_waiters(parent);	/* a wait may now answer ECHILD */
-	} else {
+	if (parent && parent->zombie)
+		parent = NULL;
+	if (parent && parent->act[SIGCHLD].handler != (uintptr_t)SIG_IGN) {
 		siginfo_t si;
 		memset(&si, 0, sizeof si);
 		si.si_signo = SIGCHLD;
@@ -301,9 +340,12 @@ void proc_release(struct uproc *p)
 			si.si_code = WCOREDUMP(p->status) ? CLD_DUMPED : CLD_KILLED;
 			si.si_status = WTERMSIG(p->status);
 		}
-		signal_raise(parent, 0, SIGCHLD, &si);
-		wake_waiters(parent);
+		signal_raise(parent, 0, SIGCHLD, &si);	/* SA_NOCLDWAIT still signals */
 	}
+	if (!parent || auto_reaps(parent))
+		unlink_free_locked(p);
+	if (parent)
+		wake_waiters(parent);	/* a zombie to reap, or ECHILD to answer */
 	pthread_cond_broadcast(&proc_cond);
 	pthread_mutex_unlock(&proc_lock);
 }

@@ -35,6 +35,8 @@ static long host_mmap(uintptr_t a, size_t len, int prot, int flags, int fd, long
 long sys_mmap(struct sysctx *c, long a[6])
 {
 	struct uproc *p = c->t->p;
+	if (p->borrowed)
+		return -ENOMEM;	/* a vfork child must not remap its parent */
 	uintptr_t addr = a[0];
 	size_t len = PAGE_UP(a[1]);
 	int prot = a[2], flags = a[3], fd = a[4];
@@ -93,6 +95,8 @@ long sys_mmap(struct sysctx *c, long a[6])
 long sys_munmap(struct sysctx *c, long a[6])
 {
 	struct uproc *p = c->t->p;
+	if (p->borrowed)
+		return -ENOMEM;	/* a vfork child must not remap its parent */
 	uintptr_t addr = a[0];
 	size_t len = PAGE_UP(a[1]);
 	if ((addr & (PAGE_SIZE - 1)) || !a[1] || len < (size_t)a[1])
@@ -110,6 +114,8 @@ long sys_munmap(struct sysctx *c, long a[6])
 long sys_mprotect(struct sysctx *c, long a[6])
 {
 	struct uproc *p = c->t->p;
+	if (p->borrowed)
+		return -ENOMEM;	/* a vfork child must not remap its parent */
 	uintptr_t addr = a[0];
 	size_t len = PAGE_UP(a[1]);
 	if ((addr & (PAGE_SIZE - 1)) || len < (size_t)a[1])
@@ -161,6 +167,8 @@ long sys_madvise(struct sysctx *c, long a[6])
 long sys_mremap(struct sysctx *c, long a[6])
 {
 	struct uproc *p = c->t->p;
+	if (p->borrowed)
+		return -ENOMEM;	/* a vfork child must not remap its parent */
 	uintptr_t old = a[0], want = a[4];
 	size_t osz = PAGE_UP(a[1]), nsz = PAGE_UP(a[2]);
 	int flags = a[3];

@@ -89,8 +89,3 @@ long sys_setsid(struct sysctx *c, long a[6])
 {
 	return proc_setsid(c->t->p);
 }
-
-long sys_execve(struct sysctx *c, long a[6])
-{
-	return -ENOSYS;	/* exec comes with the POSIX-processes work */
-}

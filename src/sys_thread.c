@@ -23,8 +23,10 @@ long sys_clone(struct sysctx *c, long a[6])
 	uintptr_t stack = a[1], ptid = a[2], ctid = a[3], tls = a[4];
 	if (!(flags & CLONE_VM))
 		return sys_fork(c, a);
+	if ((flags & CLONE_VFORK) && !(flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_SETTLS)))
+		return sys_vfork(c, a);
 	if ((flags & THREAD_FLAGS) != THREAD_FLAGS)
-		return -EINVAL;	/* vfork-style clones come with exec support */
+		return -EINVAL;
 	if (flags & (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
 		     CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_PIDFD))
 		return -EINVAL;

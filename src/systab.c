@@ -53,7 +53,7 @@ const struct syscall_desc syscall_table[] = {
 	R(msync), R(mincore), R(mlock), R(munlock), R(mlock2), N(mlockall), N(munlockall),
 	N(mbind), N(pkey_mprotect), N(pkey_alloc), N(pkey_free),
 	/* threads and processes */
-	E(clone), E(clone3), E(fork), N(vfork), E(execve), N(execveat), E(exit),
+	E(clone), E(clone3), E(fork), E(vfork), E(execve), E(execveat), E(exit),
 	E(exit_group), E(wait4), E(waitid), E(set_tid_address), E(set_robust_list),
 	E(get_robust_list), E(gettid), E(arch_prctl), E(rseq), E(futex),
 	F(sched_yield), E(getpid), E(getppid), E(getpgid), E(setpgid), E(getpgrp),

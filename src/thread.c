@@ -34,6 +34,7 @@ struct uthread *thread_new(struct uproc *p, int tid)
 	t->tid = tid;
 	t->altstack.ss_flags = SS_DISABLE;
 	sem_init(&t->fdsem, 0, 0);
+	sem_init(&t->vfork_done, 0, 0);
 	pthread_mutex_lock(&p->lock);
 	t->next = p->threads;
 	p->threads = t;
@@ -50,6 +51,7 @@ static void thread_unlink(struct uthread *t, int own_host_thread)
 	struct uproc *p = t->p;
 	fd_sync(t);	/* children still copying our fd table */
 	sem_destroy(&t->fdsem);
+	sem_destroy(&t->vfork_done);
 	int last;
 	pthread_mutex_lock(&p->lock);
 	for (struct uthread **pp = &p->threads; *pp; pp = &(*pp)->next)

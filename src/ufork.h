@@ -132,6 +132,8 @@ struct sigpending {
 struct uproc {
 	int pid, ppid, pgid, sid;	/* ppid, pgid, sid: under proc_lock */
 	int zombie;			/* all threads gone; waiting to be reaped */
+	int borrowed;			/* vfork child: runs in its parent's slot */
+	struct uthread *vfork_parent;	/* released when this one execs or exits */
 	struct uproc *next_all;		/* process table (proc_lock) */
 	struct slot slot;
 	struct image *img;
@@ -178,6 +180,7 @@ struct uthread {
 	int waiting;			/* in wait4/waitid: kick on child exit */
 	sem_t *ready;			/* fork: posted once the fd table is copied */
 	sem_t fdsem;			/* children of this thread post `ready` here */
+	sem_t vfork_done;		/* a vfork child exec'd or exited */
 	int fd_pending;			/* ... and this many have not yet */
 	int new_fdctx;			/* first thread of a µprocess: unshare */
 	sigjmp_buf exit_jmp;
@@ -211,6 +214,8 @@ extern int max_procs;
 extern size_t slot_size;
 
 struct uproc *proc_new(struct image *img, struct uproc *parent);
+struct uproc *proc_new_borrowed(struct uproc *parent);
+void exec_vfork_exit(struct uproc *p);
 void proc_add(struct uproc *p);
 void proc_discard(struct uproc *p);
 int proc_count_ok(void);
@@ -221,6 +226,8 @@ void fork_park(struct uthread *t);
 extern int show_stats;
 void fork_stats_print(void);
 int proc_start(struct uproc *p, char **argv, char **envp);
+long proc_load(struct uproc *p, char **argv, char **envp);
+void proc_layout(struct uproc *p);
 void proc_exit(struct uthread *t, int status) __attribute__((noreturn));
 void proc_kill(struct uproc *p, int status);
 long proc_signal_other(struct uthread *t, int pid, int sig, const siginfo_t *si);
@@ -305,7 +312,7 @@ SYS(prlimit64); SYS(wait4); SYS(fork); SYS(execve);
 SYS(getpgid); SYS(getsid); SYS(setpgid); SYS(getpgrp); SYS(setsid); SYS(pause);
 SYS(waitid); SYS(setitimer); SYS(getitimer); SYS(alarm);
 SYS(rt_sigtimedwait); SYS(rt_sigqueueinfo); SYS(rt_tgsigqueueinfo);
-SYS(signalfd); SYS(signalfd4); SYS(read);
+SYS(signalfd); SYS(signalfd4); SYS(read); SYS(vfork); SYS(execveat);
 #undef SYS
 
 /* ---- signals (signal.c) ---------------------------------------------- */

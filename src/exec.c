@@ -1,0 +1,398 @@
+/*
+ * exec.c - execve and vfork.
+ *
+ * execve replaces the µprocess's image in its own slot, same pid: arguments
+ * are copied out of the old image first, the new file is checked (ELF
+ * static-PIE, or a `#!` script whose interpreter is one) before the point of
+ * no return, then other threads are ended, the slot is emptied, the new image
+ * and stack are mapped, close-on-exec fds are closed, handled signals go back
+ * to SIG_DFL (ignored ones and the mask stay), and the calling thread enters
+ * the new program through its SIGSYS frame.  A dynamically linked program
+ * cannot run in a µprocess: execve answers ENOEXEC (documented).
+ *
+ * vfork (and clone with CLONE_VM|CLONE_VFORK, as musl's posix_spawn does):
+ * the child is a µprocess that borrows its parent's slot - same memory, its
+ * own pid, fd table, signal actions and thread - until it execs (it then gets
+ * a slot of its own) or exits; the parent's thread waits until then.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ufork.h"
+
+#define ARG_MAX_BYTES (2UL << 20)
+#define MAX_ARGS 65536
+
+struct strv {
+	char **v;
+	int n, cap;
+	size_t bytes;
+};
+
+static int strv_push(struct strv *s, const char *str, size_t len)
+{
+	if (s->n + 2 > s->cap) {
+		int cap = s->cap ? s->cap * 2 : 16;
+		char **v = realloc(s->v, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->bytes += len + 1;
+	if (s->bytes > ARG_MAX_BYTES || s->n >= MAX_ARGS)
+		return -E2BIG;
+	if (!(s->v[s->n] = strndup(str, len)))
+		return -ENOMEM;
+	s->v[++s->n] = NULL;
+	return 0;
+}
+
+static void strv_free(struct strv *s)
+{
+	for (int i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+static int strv_init(struct strv *s)
+{
+	memset(s, 0, sizeof *s);
+	s->cap = 16;
+	s->v = calloc(s->cap, sizeof *s->v);
+	return s->v ? 0 : -ENOMEM;
+}
+
+/* Copies a NULL-terminated array of strings out of µprocess memory (a NULL
+ * array is an empty one, as Linux takes it). */
+static int copy_strv(struct uproc *p, uintptr_t uv, struct strv *out)
+{
+	char buf[4096];
+	for (; uv; uv += sizeof(uintptr_t)) {
+		uintptr_t up;
+		if (copy_from_user(p, &up, uv, sizeof up))
+			return -EFAULT;
+		if (!up)
+			break;
+		long n = strncpy_from_user(p, buf, up, sizeof buf);
+		if (n == -ENAMETOOLONG) {	/* a long argument */
+			char *big = malloc(ARG_MAX_BYTES);
+			if (!big)
+				return -ENOMEM;
+			n = strncpy_from_user(p, big, up, ARG_MAX_BYTES);
+			int r = n < 0 ? (n == -ENAMETOOLONG ? -E2BIG : (int)n) : strv_push(out, big, n);
+			free(big);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (n < 0)
+			return n;
+		int r = strv_push(out, buf, n);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Opens path as a runnable image, following `#!` (depth-limited) and
+ * rewriting argv for the interpreter.  Errors are -errno as execve gives. */
+static int open_image(const char *path, struct strv *argv, struct image **out, int depth)
+{
+	if (access(path, F_OK) < 0)
+		return -errno;
+	if (access(path, X_OK) < 0)
+		return -errno;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char head[256];
+	ssize_t n = read(fd, head, sizeof head - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	head[n] = 0;
+	if (n >= 2 && head[0] == '#' && head[1] == '!') {
+		if (depth >= 4)
+			return -ELOOP;
+		char *nl = memchr(head, '\n', n);
+		if (!nl)
+			return -ENOEXEC;
+		*nl = 0;
+		char *interp = head + 2;
+		while (*interp == ' ' || *interp == '\t')
+			interp++;
+		char *end = interp;
+		while (*end && *end != ' ' && *end != '\t')
+			end++;
+		char *arg = NULL;
+		if (*end) {
+			*end++ = 0;
+			while (*end == ' ' || *end == '\t')
+				end++;
+			char *tail = end + strlen(end);
+			while (tail > end && (tail[-1] == ' ' || tail[-1] == '\t'))
+				*--tail = 0;
+			if (*end)
+				arg = end;
+		}
+		if (!*interp)
+			return -ENOEXEC;
+		/* argv becomes: interp [arg] path argv[1..] */
+		struct strv nv;
+		int r = strv_init(&nv);
+		if (!r)
+			r = strv_push(&nv, interp, strlen(interp));
+		if (!r && arg)
+			r = strv_push(&nv, arg, strlen(arg));
+		if (!r)
+			r = strv_push(&nv, path, strlen(path));
+		for (int i = 1; !r && i < argv->n; i++)
+			r = strv_push(&nv, argv->v[i], strlen(argv->v[i]));
+		if (r) {
+			strv_free(&nv);
+			return r;
+		}
+		char ipath[256];
+		snprintf(ipath, sizeof ipath, "%s", interp);
+		strv_free(argv);
+		*argv = nv;
+		return open_image(ipath, argv, out, depth + 1);
+	}
+	struct image *img = calloc(1, sizeof *img);
+	char err[256];
+	if (!img)
+		return -ENOMEM;
+	if (image_open(path, img, err, sizeof err) < 0) {
+		free(img);
+		if (trace_syscalls)
+			ulog("ufork: execve: %s\n", err);
+		return -ENOEXEC;	/* not ELF, dynamic, not PIE, truncated... */
+	}
+	*out = img;
+	return 0;
+}
+
+/* Ends every thread of p but t and waits until they are gone. */
+static void other_threads_exit(struct uthread *t)
+{
+	struct uproc *p = t->p;
+	pthread_mutex_lock(&p->lock);
+	for (struct uthread *o = p->threads; o; o = o->next)
+		if (o != t)
+			thread_kick(o, 1);
+	pthread_mutex_unlock(&p->lock);
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		int n = p->nthreads;
+		pthread_mutex_unlock(&p->lock);
+		if (n == 1)
+			break;
+		sched_yield();
+	}
+}
+
+/* Closes the close-on-exec fds of the calling thread's (the µprocess's) table. */
+static void close_on_exec(struct uproc *p)
+{
+	DIR *d = opendir("/proc/thread-self/fd");
+	if (!d)
+		return;
+	int dfd = dirfd(d), fds[1024], n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < 1024) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] == '.' || fd == dfd || is_runtime_fd(fd))
+			continue;
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && (fl & FD_CLOEXEC))
+			fds[n++] = fd;
+	}
+	closedir(d);
+	for (int i = 0; i < n; i++) {
+		if (p->sigfds)
+			signalfd_forget(p, fds[i]);
+		locks_close(p, fds[i]);
+		close(fds[i]);
+	}
+}
+
+static void release_vfork_parent(struct uproc *p)
+{
+	if (p->vfork_parent) {
+		sem_post(&p->vfork_parent->vfork_done);
+		p->vfork_parent = NULL;
+	}
+}
+
+/* On exit of a vfork child that never exec'd. */
+void exec_vfork_exit(struct uproc *p)
+{
+	release_vfork_parent(p);
+}
+
+static long do_execve(struct sysctx *c, const char *path, uintptr_t uargv, uintptr_t uenvp)
+{
+	struct uthread *t = c->t;
+	struct uproc *p = t->p;
+	struct strv argv = { 0 }, envp = { 0 };
+	struct image *img = NULL;
+	int r = strv_init(&argv);
+	if (!r)
+		r = strv_init(&envp);
+	if (!r)
+		r = copy_strv(p, uargv, &argv);
+	if (!r)
+		r = copy_strv(p, uenvp, &envp);
+	if (!r) {
+		fd_sync(t);
+		r = open_image(path, &argv, &img, 0);
+	}
+	if (r < 0)
+		goto out;
+
+	/* the point of no return */
+	other_threads_exit(t);
+	struct image *old = p->img;
+	pthread_mutex_lock(&p->lock);
+	if (p->borrowed) {	/* a vfork child: leave the parent's memory alone */
+		struct slot s;
+		if (slot_alloc(&s, NULL, NULL) < 0) {
+			pthread_mutex_unlock(&p->lock);
+			image_put(img);
+			r = -EAGAIN;
+			goto out;
+		}
+		p->slot = s;
+		p->borrowed = 0;
+	} else {
+		arena_reserve(p->slot.base, p->slot.size);
+	}
+	vma_free(&p->vmas);
+	p->img = img;
+	p->resident_hint = 0;
+	for (int s = 1; s <= 64; s++) {
+		struct ksigaction *ka = &p->act[s];
+		if (ka->handler != (uintptr_t)SIG_IGN)
+			ka->handler = (uintptr_t)SIG_DFL;
+		ka->flags = 0;
+		ka->restorer = 0;
+		ka->mask = 0;
+	}
+	pthread_mutex_unlock(&p->lock);
+	image_put(old);
+	long sp = proc_load(p, argv.v, envp.v);
+	release_vfork_parent(p);
+	if (sp < 0)
+		proc_exit(t, SIGSEGV);
+	close_on_exec(p);
+	t->altstack = (struct kstack){ 0, SS_DISABLE, 0 };
+	t->clear_child_tid = 0;
+	t->robust_list = 0;
+
+	/* enter the new program: fresh registers, FPU in its initial state */
+	greg_t *g = c->uc->uc_mcontext.gregs;
+	greg_t csgsfs = g[REG_CSGSFS];
+	memset(g, 0, sizeof(greg_t) * NGREG);
+	g[REG_CSGSFS] = csgsfs;
+	g[REG_RIP] = p->slot.base + p->img->entry;
+	g[REG_RSP] = sp;
+	g[REG_EFL] = 0x202;
+	unsigned char *fp = (unsigned char *)c->uc->uc_mcontext.fpregs;
+	memset(fp, 0, 464);			/* legacy area, before sw_reserved */
+	*(uint16_t *)fp = 0x37f;		/* FCW */
+	*(uint32_t *)(fp + 24) = 0x1f80;	/* MXCSR */
+	const uint32_t *sw = (const uint32_t *)(fp + 464);
+	if (sw[0] == 0x46505853U && sw[4] > 512)
+		memset(fp + 512, 0, 64);	/* XSAVE header: every component initial */
+	t->blk->u_fs = 0;
+	c->keep_regs = 1;
+	r = 0;
+out:
+	strv_free(&argv);
+	strv_free(&envp);
+	return r;
+}
+
+long sys_execve(struct sysctx *c, long a[6])
+{
+	char path[4096];
+	long n = strncpy_from_user(c->t->p, path, a[0], sizeof path);
+	if (n < 0)
+		return n;
+	if (!n)
+		return -ENOENT;
+	return do_execve(c, path, a[1], a[2]);
+}
+
+long sys_execveat(struct sysctx *c, long a[6])
+{
+	char rel[4096], path[4200];
+	long n = strncpy_from_user(c->t->p, rel, a[1], sizeof rel);
+	if (n < 0)
+		return n;
+	int fd = a[0], flags = a[4];
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	if (!n && (flags & AT_EMPTY_PATH))
+		snprintf(path, sizeof path, "/proc/thread-self/fd/%d", fd);
+	else if (rel[0] == '/' || fd == AT_FDCWD)
+		snprintf(path, sizeof path, "%s", rel);
+	else
+		snprintf(path, sizeof path, "/proc/thread-self/fd/%d/%s", fd, rel);
+	if (!path[0])
+		return -ENOENT;
+	return do_execve(c, path, a[2], a[3]);
+}
+
+/*
+ * vfork: SYS_vfork, or clone(CLONE_VM|CLONE_VFORK[, stack]).  The child runs
+ * on its own host thread in the parent's memory; the parent's thread waits
+ * until the child execs or exits.
+ */
+long sys_vfork(struct sysctx *c, long a[6])
+{
+	struct uthread *t = c->t;
+	struct uproc *p = t->p;
+	uintptr_t stack = c->nr == SYS_clone ? (uintptr_t)a[1] : 0;
+	if (!proc_count_ok())
+		return -EAGAIN;
+	struct uproc *child = proc_new_borrowed(p);
+	if (!child)
+		return -EAGAIN;
+	pthread_mutex_lock(&p->lock);
+	memcpy(child->act, p->act, sizeof child->act);
+	pthread_mutex_unlock(&p->lock);
+	struct uthread *ct = thread_new(child, child->pid);
+	if (!ct) {
+		proc_discard(child);
+		return -EAGAIN;
+	}
+	greg_t *g = c->uc->uc_mcontext.gregs;
+	memcpy(ct->start.gregs, g, sizeof ct->start.gregs);
+	ct->start.gregs[REG_RAX] = 0;
+	if (stack)
+		ct->start.gregs[REG_RSP] = stack;
+	ct->start.fs = t->blk->u_fs;
+	ct->mask = t->mask;
+	ct->new_fdctx = 1;
+	ct->ready = &t->fdsem;
+	child->vfork_parent = t;
+	int pid = child->pid;
+	proc_add(child);
+	if (thread_spawn(ct) < 0)
+		return -EAGAIN;
+	t->fd_pending++;
+	fd_sync(t);
+	while (sem_wait(&t->vfork_done) < 0 && errno == EINTR)
+		;
+	return pid;
+}
