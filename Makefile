@@ -60,3 +60,9 @@ build/ufork-asan: $(ASAN_OBJS)
 	$(CC) -pthread -fsanitize=address,undefined -o $@ $^
 asan: build/ufork-asan
 .PHONY: asan
+
+# The static-PIE shell that µprocesses get as /bin/sh (Debian's dash, built
+# from Debian's source package by apps/dash/build.sh).
+dash:
+	sh apps/dash/build.sh
+.PHONY: dash

@@ -7,6 +7,7 @@ set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 sh scripts/deps.sh
 make -s
+make -s dash
 mkdir -p build/demo
 tools/ufork-cc -O2 -o build/demo/prefork demo/prefork.c
 

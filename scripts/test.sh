@@ -6,4 +6,5 @@ set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 sh scripts/deps.sh
 make -s
+make -s dash
 exec bash tests/run.sh "$@"

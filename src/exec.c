@@ -8,7 +8,9 @@
  * and stack are mapped, close-on-exec fds are closed, handled signals go back
  * to SIG_DFL (ignored ones and the mask stay), and the calling thread enters
  * the new program through its SIGSYS frame.  A dynamically linked program
- * cannot run in a µprocess: execve answers ENOEXEC (documented).
+ * cannot run in a µprocess: execve answers ENOEXEC (documented).  /bin/sh is
+ * the static-PIE shell given by --shell (default: apps/dash next to the
+ * ufork binary, built by `make dash`), since Debian's is dynamic.
  *
  * vfork (and clone with CLONE_VM|CLONE_VFORK, as musl's posix_spawn does):
  * the child is a µprocess that borrows its parent's slot - same memory, its
@@ -105,8 +107,12 @@ static int copy_strv(struct uproc *p, uintptr_t uv, struct strv *out)
 
 /* Opens path as a runnable image, following `#!` (depth-limited) and
  * rewriting argv for the interpreter.  Errors are -errno as execve gives. */
+char *exec_shell;	/* --shell: what µprocesses get for /bin/sh */
+
 static int open_image(const char *path, struct strv *argv, struct image **out, int depth)
 {
+	if (exec_shell && (!strcmp(path, "/bin/sh") || !strcmp(path, "/usr/bin/sh")))
+		path = exec_shell;	/* Debian's /bin/sh is dynamically linked */
 	if (access(path, F_OK) < 0)
 		return -errno;
 	if (access(path, X_OK) < 0)

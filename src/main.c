@@ -34,6 +34,8 @@ static void usage(FILE *f)
 		"  --max-procs=N       limit on live µprocesses (default 256)\n"
 		"  --stats             at exit, report each fork: bytes copied, words\n"
 		"                      relocated, time per step\n"
+		"  --shell=PATH        static-PIE shell that µprocesses get as /bin/sh\n"
+		"                      (default: apps/dash next to the ufork binary)\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n");
 }
@@ -96,6 +98,7 @@ int main(int argc, char **argv)
 		{ "slot-size", required_argument, 0, 's' },
 		{ "max-procs", required_argument, 0, 'm' },
 		{ "stats", no_argument, 0, 'S' },
+		{ "shell", required_argument, 0, 'b' },
 		{ 0, 0, 0, 0 },
 	};
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -119,6 +122,11 @@ int main(int argc, char **argv)
 		case 'V': printf("ufork %s\n", UFORK_VERSION); return 0;
 		case 't': trace_syscalls = 1; break;
 		case 'S': show_stats = 1; break;
+		case 'b':
+			if (access(optarg, X_OK) < 0)
+				die("--shell: %s: %s", optarg, strerror(errno));
+			exec_shell = realpath(optarg, NULL);
+			break;
 		case 's':
 			if (parse_size(optarg, &slot_size) || slot_size < (64UL << 20) ||
 			    slot_size > (1UL << 40) || slot_size % PAGE_SIZE)
@@ -141,6 +149,17 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		die("run: no program given (see ufork --help)");
 
+	if (!exec_shell) {	/* build/apps/dash next to build/ufork */
+		char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 32);
+		if (n > 0) {
+			self[n] = 0;
+			char *slash = strrchr(self, '/');
+			strcpy(slash ? slash + 1 : self, "apps/dash");
+			if (access(self, X_OK) == 0)
+				exec_shell = strdup(self);
+		}
+	}
 	char err[512];
 	if (sud_check(err, sizeof err) < 0)
 		die("%s", err);

@@ -224,6 +224,7 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 void user_return(struct uthread *t, ucontext_t *uc, long restart_nr);
 void fork_park(struct uthread *t);
 extern int show_stats;
+extern char *exec_shell;
 void fork_stats_print(void);
 int proc_start(struct uproc *p, char **argv, char **envp);
 long proc_load(struct uproc *p, char **argv, char **envp);

@@ -1,0 +1,208 @@
+#!/bin/sh
+# apps/dash/build.sh - build build/apps/dash, a static-PIE dash for ufork.
+#
+# What: fetches Debian's own dash source package (bookworm) the way
+# `apt-get source dash` does - upstream tarball plus Debian's patches, applied
+# by dpkg-source - regenerates the autotools files (Debian's patches touch
+# configure.ac and src/Makefile.am, which dh_autoreconf handles in the real
+# package build), configures it with debian/rules' flags and
+# dpkg-buildflags' hardening flags, and compiles it with tools/ufork-cc into a
+# static-PIE musl executable.
+#
+# Why: Debian's /bin/sh (dash) is dynamically linked against glibc, so ufork
+# cannot load it; µprocesses that call system()/popen() need a static-PIE shell.
+#
+# Private apt configuration: the machine's apt sources are left alone.  The
+# script reads the mirror URI (and its Signed-By keyring) for the bookworm
+# suite from /etc/apt/sources.list and /etc/apt/sources.list.d/*.{list,sources}
+# at run time, writes one `deb-src` line for it into
+# build/apps/dash-apt/sources.list, and runs apt-get with
+#   -o Dir::Etc::SourceList=<that file> -o Dir::Etc::SourceParts=<empty dir>
+#   -o Dir::State::Lists=<private dir> -o Dir::Cache=<private dir>
+# so `apt-get update` downloads only the Sources index into build/apps/dash-apt/
+# and `apt-get source dash` unpacks the package there.
+#
+# Needs dpkg-dev (dpkg-source), autoconf, automake, make, gcc and musl-dev;
+# installs them with apt-get when run as root, otherwise names the command.
+# Idempotent: skips the build when build/apps/dash is newer than this script
+# and the ufork-cc toolchain files.  Quiet on success apart from a final line
+# naming the binary; on failure prints the tail of build/apps/dash-apt/build.log.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SCRIPT=$ROOT/apps/dash/build.sh
+OUT=$ROOT/build/apps/dash
+WORK=$ROOT/build/apps/dash-apt
+LOG=$WORK/build.log
+SUITE=bookworm
+
+# Up to date?  Rebuilt when this script or the compiler wrapper changes.
+if [ -x "$OUT" ] && [ -z "$(find "$SCRIPT" "$ROOT/tools/ufork-cc" \
+	"$ROOT/tools/musl-static-pie.specs" -newer "$OUT" 2>/dev/null)" ]; then
+	echo "build/apps/dash (up to date)"
+	exit 0
+fi
+
+# Keep an invoking make's flags and variables (e.g. CC=..., -B) out of the
+# sub-build, and make the build independent of the caller's environment.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES CC_FOR_BUILD CFLAGS_FOR_BUILD \
+      CPPFLAGS_FOR_BUILD LDFLAGS_FOR_BUILD LIBS CONFIG_SITE 2>/dev/null || true
+export LC_ALL=C
+
+mkdir -p "$WORK"
+: >"$LOG"
+
+die() {
+	echo "apps/dash/build.sh: $*" >&2
+	if [ -s "$LOG" ]; then
+		echo "--- last lines of $LOG:" >&2
+		tail -n 30 "$LOG" >&2
+	fi
+	exit 1
+}
+
+# run CMD...: log the command and its output; abort with the log on failure.
+run() {
+	echo "+ $*" >>"$LOG"
+	"$@" >>"$LOG" 2>&1 || die "failed: $*"
+}
+
+# --- build tools -------------------------------------------------------------
+missing=
+command -v dpkg-source >/dev/null 2>&1 || missing="$missing dpkg-dev"
+command -v autoreconf  >/dev/null 2>&1 || missing="$missing autoconf"
+command -v automake    >/dev/null 2>&1 || missing="$missing automake"
+command -v make        >/dev/null 2>&1 || missing="$missing make"
+command -v gcc         >/dev/null 2>&1 || missing="$missing gcc"
+[ -e /usr/lib/x86_64-linux-musl/rcrt1.o ] || missing="$missing musl-dev"
+if [ -n "$missing" ]; then
+	cmd="apt-get install -y --no-install-recommends$missing"
+	if [ "$(id -u)" != 0 ]; then
+		echo "apps/dash/build.sh: missing build tools; run as root:" >&2
+		echo "  $cmd" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	if ! apt-get install -y -q --no-install-recommends $missing >>"$LOG" 2>&1; then
+		run apt-get update -q
+		# shellcheck disable=SC2086
+		run apt-get install -y -q --no-install-recommends $missing
+	fi
+fi
+
+# --- the machine's Debian mirror for $SUITE -----------------------------------
+# Prints "URI KEYRING" (KEYRING may be empty) for the first enabled deb/deb-src
+# entry whose suite is exactly $SUITE, from one-line and deb822 sources files.
+find_mirror() {
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		awk -v suite="$SUITE" '
+			/^[ \t]*(deb|deb-src)[ \t]/ {
+				line = $0; key = ""
+				if (match(line, /\[[^]]*\]/)) {
+					opts = substr(line, RSTART + 1, RLENGTH - 2)
+					line = substr(line, 1, RSTART - 1) " " substr(line, RSTART + RLENGTH)
+					n = split(opts, o, /[ \t]+/)
+					for (i = 1; i <= n; i++)
+						if (tolower(o[i]) ~ /^signed-by=/) key = substr(o[i], 11)
+				}
+				split(line, w, /[ \t]+/)
+				k = (w[1] == "") ? 2 : 1
+				if (w[k + 2] == suite) { print w[k + 1], key; exit }
+			}' "$f"
+	done
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		awk -v suite="$SUITE" '
+			function flush(  n, i, s, u) {
+				if (types ~ /(^| )deb(-src)?( |$)/ && enabled != "no") {
+					n = split(suites, s, /[ \t]+/)
+					for (i = 1; i <= n; i++) if (s[i] == suite) {
+						split(uris, u, /[ \t]+/)
+						print u[1], key; found = 1; return
+					}
+				}
+			}
+			function reset() { types = uris = suites = key = ""; enabled = "yes" }
+			BEGIN { reset() }
+			/^#/ { next }
+			/^[ \t]*$/ { flush(); if (found) exit; reset(); next }
+			/^[ \t]/ { next }   # continuation (e.g. an inline Signed-By key)
+			{
+				field = tolower($0); sub(/:.*/, "", field)
+				val = $0; sub(/^[^:]*:[ \t]*/, "", val); sub(/[ \t]+$/, "", val)
+				if (field == "types") types = val
+				else if (field == "uris") uris = val
+				else if (field == "suites") suites = val
+				else if (field == "enabled") enabled = tolower(val)
+				else if (field == "signed-by" && val ~ /^\//) key = val
+			}
+			END { if (!found) flush() }' "$f"
+	done
+}
+
+mirror=$(find_mirror | head -n 1)
+uri=${mirror%% *}
+key=${mirror#* }
+[ -n "$uri" ] || die "no '$SUITE' entry found in the machine's apt sources"
+[ "$key" != "$mirror" ] || key=
+if [ -z "$key" ] && [ -r /usr/share/keyrings/debian-archive-keyring.gpg ]; then
+	key=/usr/share/keyrings/debian-archive-keyring.gpg
+fi
+
+# --- private apt configuration and source download ----------------------------
+mkdir -p "$WORK/parts" "$WORK/lists/partial" "$WORK/cache/archives/partial"
+if [ -n "$key" ]; then
+	echo "deb-src [signed-by=$key] $uri $SUITE main" >"$WORK/sources.list"
+else
+	echo "deb-src $uri $SUITE main" >"$WORK/sources.list"
+fi
+set -- -q \
+	-o Dir::Etc::SourceList="$WORK/sources.list" \
+	-o Dir::Etc::SourceParts="$WORK/parts" \
+	-o Dir::State::Lists="$WORK/lists" \
+	-o Dir::Cache="$WORK/cache"
+# As root apt would drop to the _apt user, which cannot write under build/;
+# it falls back to root anyway (with a warning), so say so up front.
+[ "$(id -u)" != 0 ] || set -- "$@" -o APT::Sandbox::User=root
+
+run apt-get "$@" update
+rm -rf "$WORK/src"
+mkdir -p "$WORK/src"
+(cd "$WORK/src" && run apt-get "$@" source dash)
+srcdir=
+for d in "$WORK"/src/dash-*/; do
+	[ -f "$d/debian/rules" ] && srcdir=${d%/}
+done
+[ -n "$srcdir" ] || die "apt-get source dash produced no source tree"
+
+# --- configure and build (as debian/rules does, with ufork-cc) ----------------
+cd "$srcdir"
+export DEB_BUILD_MAINT_OPTIONS=hardening=+all   # from debian/rules
+CFLAGS=$(dpkg-buildflags --get CFLAGS)
+CPPFLAGS=$(dpkg-buildflags --get CPPFLAGS)
+LDFLAGS=$(dpkg-buildflags --get LDFLAGS)
+run autoreconf -fi
+# debian/rules: --disable-fnmatch --disable-lineno --disable-glob.  No libedit
+# (Debian's dash does not use it either), so the shell needs only libc.
+run ./configure CC="$ROOT/tools/ufork-cc" CFLAGS="$CFLAGS" CPPFLAGS="$CPPFLAGS" \
+	LDFLAGS="$LDFLAGS" --prefix=/usr --disable-dependency-tracking \
+	--disable-silent-rules --disable-fnmatch --disable-lineno --disable-glob \
+	--without-libedit
+jobs=$(nproc 2>/dev/null || echo 2)
+run make -j"$jobs"
+
+# --- check and install --------------------------------------------------------
+bin=$srcdir/src/dash
+hdr=$(readelf -lh "$bin" 2>>"$LOG") || die "readelf failed on $bin"
+echo "$hdr" | grep -q 'Type:[[:space:]]*DYN' || die "$bin is not a PIE (ELF type is not DYN)"
+! echo "$hdr" | grep -q INTERP || die "$bin has a PT_INTERP (not static-PIE)"
+# shellcheck disable=SC2016
+[ "$("$bin" -c 'x=o; echo ${x}k')" = ok ] || die "$bin does not run"
+
+mkdir -p "$(dirname "$OUT")"
+cp "$bin" "$OUT.tmp"
+mv -f "$OUT.tmp" "$OUT"
+version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$srcdir/debian/changelog")
+echo "build/apps/dash (dash $version, static-PIE)"
