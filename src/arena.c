@@ -44,7 +44,6 @@ static unsigned char *slot_used;
 static struct kept *kept;	/* per slot; img != NULL when populated */
 static int nkept;
 static size_t kept_bytes;
-static uintptr_t shared_next = ARENA_BASE;
 static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int arena_reserve(uintptr_t addr, size_t len)
@@ -147,17 +146,139 @@ void slot_free(struct slot *s, struct image *img, struct vma_list *vmas, size_t 
 	pthread_mutex_unlock(&arena_lock);
 }
 
-/* Bump allocation for now: shared mappings are few and long-lived. */
+/*
+ * The shared area.  A MAP_SHARED mapping lives at one address for all its
+ * sharers, so it is unmapped only when the last µprocess using it lets go:
+ * each page range carries a count of the µprocesses that map it (fork adds
+ * the child, munmap/exit/exec drop one).  Ranges are split as sharers unmap
+ * parts of them.  Freed addresses are reused.
+ */
+struct shrange {
+	uintptr_t start, end;
+	int refs;
+};
+static struct shrange *sh;
+static int nsh, capsh;
+
+static int sh_index(uintptr_t addr)	/* first range with end > addr */
+{
+	int lo = 0, hi = nsh;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (sh[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int sh_split(uintptr_t at)
+{
+	int i = sh_index(at);
+	if (i == nsh || sh[i].start >= at)
+		return 0;
+	if (nsh == capsh) {
+		int cap = capsh ? capsh * 2 : 64;
+		struct shrange *n = realloc(sh, cap * sizeof *n);
+		if (!n)
+			return -ENOMEM;
+		sh = n;
+		capsh = cap;
+	}
+	memmove(&sh[i + 1], &sh[i], (nsh - i) * sizeof *sh);
+	nsh++;
+	sh[i].end = at;
+	sh[i + 1].start = at;
+	return 0;
+}
+
+/* A fresh range of the shared area for a new MAP_SHARED mapping (count 1),
+ * or 0 when the area is full. */
 uintptr_t shared_alloc(size_t len)
 {
-	uintptr_t a = 0;
+	uintptr_t a = 0, top = ARENA_BASE;
+	len = PAGE_UP(len);
 	pthread_mutex_lock(&arena_lock);
-	if (shared_next + PAGE_UP(len) <= ARENA_BASE + SHARED_AREA_SIZE) {
-		a = shared_next;
-		shared_next += PAGE_UP(len);
+	for (int i = 0; i <= nsh; i++) {	/* first fit, bottom up */
+		uintptr_t end = i < nsh ? sh[i].start : ARENA_BASE + SHARED_AREA_SIZE;
+		if (end - top >= len) {
+			a = top;
+			break;
+		}
+		if (i < nsh)
+			top = sh[i].end;
+	}
+	if (a && nsh == capsh) {
+		int cap = capsh ? capsh * 2 : 64;
+		struct shrange *n = realloc(sh, cap * sizeof *n);
+		if (n) {
+			sh = n;
+			capsh = cap;
+		} else {
+			a = 0;
+		}
+	}
+	if (a) {
+		int i = sh_index(a);
+		memmove(&sh[i + 1], &sh[i], (nsh - i) * sizeof *sh);
+		sh[i] = (struct shrange){ a, a + len, 1 };
+		nsh++;
 	}
 	pthread_mutex_unlock(&arena_lock);
 	return a;
+}
+
+/* Adds (+1) or drops (-1) one sharer of [start, end); ranges nobody maps any
+ * more go back to PROT_NONE. */
+void shared_ref(uintptr_t start, uintptr_t end, int delta)
+{
+	pthread_mutex_lock(&arena_lock);
+	if (sh_split(start) == 0 && sh_split(end) == 0) {
+		for (int i = sh_index(start); i < nsh && sh[i].start < end;) {
+			sh[i].refs += delta;
+			if (sh[i].refs > 0) {
+				i++;
+				continue;
+			}
+			arena_reserve(sh[i].start, sh[i].end - sh[i].start);
+			memmove(&sh[i], &sh[i + 1], (nsh - i - 1) * sizeof *sh);
+			nsh--;
+		}
+	}
+	pthread_mutex_unlock(&arena_lock);
+}
+
+/* [start, end), unmapped by everyone, becomes a range of one sharer. */
+void shared_claim(uintptr_t start, uintptr_t end)
+{
+	pthread_mutex_lock(&arena_lock);
+	int i = sh_index(start);
+	if (nsh == capsh) {
+		int cap = capsh ? capsh * 2 : 64;
+		struct shrange *n = realloc(sh, cap * sizeof *n);
+		if (!n)
+			goto out;
+		sh = n;
+		capsh = cap;
+	}
+	memmove(&sh[i + 1], &sh[i], (nsh - i) * sizeof *sh);
+	sh[i] = (struct shrange){ start, end, 1 };
+	nsh++;
+out:
+	pthread_mutex_unlock(&arena_lock);
+}
+
+/* How many µprocesses map the most-shared page of [start, end)? */
+int shared_users(uintptr_t start, uintptr_t end)
+{
+	int most = 0;
+	pthread_mutex_lock(&arena_lock);
+	for (int i = sh_index(start); i < nsh && sh[i].start < end; i++)
+		if (sh[i].refs > most)
+			most = sh[i].refs;
+	pthread_mutex_unlock(&arena_lock);
+	return most;
 }
 
 int in_shared_area(uintptr_t addr, size_t len)

@@ -268,6 +268,7 @@ static long do_execve(struct sysctx *c, const char *path, uintptr_t uargv, uintp
 	/* the point of no return */
 	other_threads_exit(t);
 	struct image *old = p->img;
+	proc_drop_shared(p);
 	pthread_mutex_lock(&p->lock);
 	if (p->borrowed) {	/* a vfork child: leave the parent's memory alone */
 		struct slot s;

@@ -171,20 +171,40 @@ static int copy_region(struct uproc *p, struct uproc *child, const struct vma *v
 	return vma_insert(&child->vmas, to, to + len, v->prot, v->flags, v->kind);
 }
 
-/* Does a kept slot map exactly what the parent maps (shifted by delta)? */
+static int in_area(const struct vma *v)
+{
+	return v->kind == VMA_SHARED && in_shared_area(v->start, v->end - v->start);
+}
+
+/* Does a kept slot map exactly what the parent maps in its slot (shifted by
+ * delta)?  Shared-area mappings are not part of a slot. */
 static int same_layout(const struct vma_list *pv, const struct vma_list *cv, uintptr_t delta)
 {
-	if (pv->n != cv->n)
-		return 0;
+	int j = 0;
 	for (int i = 0; i < pv->n; i++) {
-		const struct vma *a = &pv->v[i], *b = &cv->v[i];
-		uintptr_t d = a->kind == VMA_SHARED ? 0 : delta;
-		if (b->start != a->start + d || b->end != a->end + d || b->prot != a->prot ||
-		    b->kind != a->kind || b->flags != a->flags ||
+		const struct vma *a = &pv->v[i], *b = &cv->v[j];
+		if (in_area(a))
+			continue;
+		if (j++ >= cv->n || b->start != a->start + delta || b->end != a->end + delta ||
+		    b->prot != a->prot || b->kind != a->kind || b->flags != a->flags ||
 		    (a->flags & (VMA_DONTFORK | VMA_WIPEONFORK)))
 			return 0;
 	}
-	return 1;
+	return j == cv->n;
+}
+
+/* The child maps the parent's shared-area mappings too: one more sharer. */
+static int share_area(struct uproc *p, struct uproc *child)
+{
+	for (int i = 0; i < p->vmas.n; i++) {
+		const struct vma *v = &p->vmas.v[i];
+		if (!in_area(v))
+			continue;
+		if (vma_insert(&child->vmas, v->start, v->end, v->prot, v->flags, v->kind) < 0)
+			return -ENOMEM;
+		shared_ref(v->start, v->end, +1);
+	}
+	return 0;
 }
 
 /* Recycled-slot path: the child's mappings are already there and mostly
@@ -248,7 +268,7 @@ static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *s
 				if ((r = refill_region(p, v, delta, st)) < 0)
 					return r;
 			}
-			return 0;
+			return share_area(p, child);
 		}
 		arena_reserve(child->slot.base, child->slot.size);
 		vma_free(&child->recycled);
@@ -258,12 +278,8 @@ static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *s
 		return r;
 	for (int i = 0; i < p->vmas.n; i++) {
 		const struct vma *v = &p->vmas.v[i];
-		if (v->kind == VMA_SHARED) {
-			if (in_shared_area(v->start, v->end - v->start))
-				r = vma_insert(&child->vmas, v->start, v->end, v->prot, v->flags,
-					       v->kind);
-			continue;	/* a shared mapping inside the slot: not yet */
-		}
+		if (v->kind == VMA_SHARED)
+			continue;	/* the shared area: below; inside the slot: not yet */
 		if (v->kind == VMA_IMAGE && !(v->prot & PROT_WRITE) && (v->flags & MAP_ANONYMOUS) == 0)
 			continue;	/* text: mapped from the memfd above */
 		if (v->flags & VMA_DONTFORK) {
@@ -275,7 +291,7 @@ static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *s
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return share_area(p, child);
 }
 
 static uintptr_t reloc1(struct uproc *p, uintptr_t a, uintptr_t delta)

@@ -95,6 +95,7 @@ struct uproc *proc_new_borrowed(struct uproc *parent)
 void proc_discard(struct uproc *p)
 {
 	signalfd_free(p);
+	proc_drop_shared(p);
 	if (!p->borrowed)
 		slot_free(&p->slot, NULL, NULL, 0);	/* contents unknown: clear */
 	vma_free(&p->vmas);
@@ -302,6 +303,7 @@ void proc_release(struct uproc *p)
 {
 	itimer_cancel(p);
 	locks_exit(p);
+	proc_drop_shared(p);
 	if (p->borrowed)
 		exec_vfork_exit(p);	/* the parent's memory is not ours */
 	else

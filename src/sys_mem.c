@@ -27,6 +27,8 @@ static int in_user(struct uproc *p, uintptr_t a, size_t len)
 	return in_slot(p, a, len) || in_shared_area(a, len);
 }
 
+void drop_shared_range(struct uproc *p, uintptr_t start, uintptr_t end);
+
 static long host_mmap(uintptr_t a, size_t len, int prot, int flags, int fd, long off)
 {
 	return syscall(SYS_mmap, a, len, prot, flags, fd, off) == -1 ? -errno : (long)a;
@@ -57,6 +59,9 @@ long sys_mmap(struct sysctx *c, long a[6])
 	int shared = type != MAP_PRIVATE;
 	int hflags = (flags & ~(MAP_FIXED_NOREPLACE | MAP_32BIT | MAP_GROWSDOWN)) | MAP_FIXED;
 
+	if (fixed && in_shared_area(addr, len) &&
+	    (!shared || shared_users(addr, addr + len) > 1))
+		return -ENOMEM;	/* would replace memory other µprocesses map */
 	pthread_mutex_lock(&p->lock);
 	uintptr_t at = 0;
 	if (fixed) {
@@ -80,12 +85,20 @@ long sys_mmap(struct sysctx *c, long a[6])
 		pthread_mutex_unlock(&p->lock);
 		return -ENOMEM;
 	}
+	int in_area = in_shared_area(at, len);
+	if (fixed && in_area)
+		drop_shared_range(p, at, at + len);	/* this process's own, replaced */
 	long r = host_mmap(at, len, prot, hflags, fd, off);
-	if (r >= 0)
+	if (r >= 0) {
 		vma_insert(&p->vmas, at, at + len, prot, hflags & ~MAP_FIXED,
 			   shared ? VMA_SHARED : fd >= 0 ? VMA_FILE : VMA_ANON);
-	else if (fixed)
+		if (fixed && in_area)
+			shared_claim(at, at + len);	/* a new range of its own */
+	} else if (fixed) {
 		vma_remove(&p->vmas, at, at + len);	/* MAP_FIXED may have unmapped */
+	} else if (shared) {
+		shared_ref(at, at + len, -1);		/* give the fresh range back */
+	}
 	pthread_mutex_unlock(&p->lock);
 	if (r < 0 && fixed)
 		arena_reserve(at, len);
@@ -104,11 +117,36 @@ long sys_munmap(struct sysctx *c, long a[6])
 	if (!in_user(p, addr, len))
 		return -EINVAL;
 	pthread_mutex_lock(&p->lock);
-	int r = arena_reserve(addr, len);
-	if (!r)
+	int r = 0;
+	if (in_shared_area(addr, len))
+		drop_shared_range(p, addr, addr + len);	/* others may still map it */
+	else if (!(r = arena_reserve(addr, len)))
 		vma_remove(&p->vmas, addr, addr + len);
 	pthread_mutex_unlock(&p->lock);
 	return r;
+}
+
+/* With p->lock held: p stops mapping its shared-area pages in [start, end). */
+void drop_shared_range(struct uproc *p, uintptr_t start, uintptr_t end)
+{
+	for (int i = 0; i < p->vmas.n; i++) {
+		struct vma *v = &p->vmas.v[i];
+		if (v->kind != VMA_SHARED || v->end <= start || v->start >= end ||
+		    !in_shared_area(v->start, v->end - v->start))
+			continue;
+		uintptr_t s = v->start > start ? v->start : start;
+		uintptr_t e = v->end < end ? v->end : end;
+		shared_ref(s, e, -1);
+	}
+	vma_remove(&p->vmas, start, end);
+}
+
+/* Exit, exec: drop every shared-area mapping of p. */
+void proc_drop_shared(struct uproc *p)
+{
+	pthread_mutex_lock(&p->lock);
+	drop_shared_range(p, ARENA_BASE, ARENA_BASE + SHARED_AREA_SIZE);
+	pthread_mutex_unlock(&p->lock);
 }
 
 long sys_mprotect(struct sysctx *c, long a[6])
@@ -124,6 +162,10 @@ long sys_mprotect(struct sysctx *c, long a[6])
 		return 0;
 	if (!in_user(p, addr, len))
 		return -ENOMEM;
+	/* one address space, one set of page protections: a shared mapping that
+	 * other µprocesses map too cannot change for this one alone */
+	if (in_shared_area(addr, len) && shared_users(addr, addr + len) > 1)
+		return -EACCES;
 	pthread_mutex_lock(&p->lock);
 	long r = -ENOMEM;
 	if (vma_covered(&p->vmas, addr, addr + len)) {
@@ -141,6 +183,11 @@ long sys_madvise(struct sysctx *c, long a[6])
 	if ((a[0] & (PAGE_SIZE - 1)) || a[1] < 0)
 		return -EINVAL;
 	if (!in_user(p, a[0], PAGE_UP(a[1])))
+		return -ENOMEM;
+	pthread_mutex_lock(&p->lock);
+	int mine = vma_covered(&p->vmas, a[0], a[0] + PAGE_UP(a[1]));
+	pthread_mutex_unlock(&p->lock);
+	if (!mine)
 		return -ENOMEM;
 	long r = syscall(SYS_madvise, a[0], a[1], a[2]) ? -errno : 0;
 	int set = 0, clear = 0;
@@ -178,6 +225,8 @@ long sys_mremap(struct sysctx *c, long a[6])
 		return -EINVAL;
 	if (!osz || !in_user(p, old, osz))
 		return -EFAULT;
+	if (in_shared_area(old, osz))
+		return -ENOMEM;	/* shared mappings keep their place and size */
 	if ((flags & MREMAP_FIXED) && ((want & (PAGE_SIZE - 1)) || !in_slot(p, want, nsz)))
 		return -EINVAL;
 
@@ -281,9 +330,14 @@ out:
  * caller's own. */
 long sys_mem_range(struct sysctx *c, long a[6])
 {
+	struct uproc *p = c->t->p;
 	if (a[0] & (PAGE_SIZE - 1))
 		return -EINVAL;
-	if (!in_user(c->t->p, a[0], PAGE_UP(a[1])))
+	if (!in_user(p, a[0], PAGE_UP(a[1])))
 		return -ENOMEM;
-	return sys_forward(c, a);
+	/* only the caller's own mappings: the shared area also holds others' */
+	pthread_mutex_lock(&p->lock);
+	int mine = vma_covered(&p->vmas, a[0], a[0] + PAGE_UP(a[1]));
+	pthread_mutex_unlock(&p->lock);
+	return mine ? sys_forward(c, a) : -ENOMEM;
 }

@@ -55,6 +55,11 @@ int slot_alloc(struct slot *s, struct image *img, struct vma_list *prev);
 void slot_free(struct slot *s, struct image *img, struct vma_list *vmas, size_t bytes);
 int arena_reserve(uintptr_t addr, size_t len);	/* back to PROT_NONE */
 uintptr_t shared_alloc(size_t len);		/* address in the shared area */
+void shared_ref(uintptr_t start, uintptr_t end, int delta);
+int shared_users(uintptr_t start, uintptr_t end);
+void shared_claim(uintptr_t start, uintptr_t end);
+struct uproc;
+void proc_drop_shared(struct uproc *p);
 int in_shared_area(uintptr_t addr, size_t len);
 
 /* ---- regions of a µprocess (vma.c) ----------------------------------- */
