@@ -128,10 +128,53 @@ void enter_user(struct tblock *b)
 	ufork_enter_trap(b);
 }
 
+/* The owner of a robust futex died: mark it and wake one waiter, as the
+ * kernel's handle_futex_death does. */
+static void futex_owner_died(struct uproc *p, uintptr_t uaddr, int tid)
+{
+	uint32_t v;
+	if ((uaddr & 3) || copy_from_user(p, &v, uaddr, sizeof v))
+		return;
+	while ((v & FUTEX_TID_MASK) == (uint32_t)tid) {
+		uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+		if (__atomic_compare_exchange_n((uint32_t *)uaddr, &v, nv, 0, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST)) {
+			if (v & FUTEX_WAITERS)
+				syscall(SYS_futex, uaddr, FUTEX_WAKE, 1, NULL, NULL, 0);
+			return;
+		}
+	}
+}
+
+/* Walks the thread's robust list (set_robust_list) at its death. */
+static void robust_cleanup(struct uthread *t)
+{
+	struct {
+		uintptr_t next;
+		long offset;
+		uintptr_t pending;
+	} head;
+	if (!t->robust_list || copy_from_user(t->p, &head, t->robust_list, sizeof head))
+		return;
+	uintptr_t e = head.next & ~1UL, pending = head.pending & ~1UL;
+	for (int n = 0; e && e != t->robust_list && n < 2048; n++) {
+		uintptr_t next;
+		if (copy_from_user(t->p, &next, e, sizeof next))
+			break;
+		if (e != pending)
+			futex_owner_died(t->p, e + head.offset, t->tid);
+		e = next & ~1UL;
+	}
+	if (pending)
+		futex_owner_died(t->p, pending + head.offset, t->tid);
+}
+
 /* Leaves µprocess code for good.  Called on the thread's own host thread,
- * from any runtime handler; does the CLONE_CHILD_CLEARTID duty first. */
+ * from any runtime handler; does the robust-futex and CLONE_CHILD_CLEARTID
+ * duties first. */
 void thread_exit(struct uthread *t)
 {
+	robust_cleanup(t);
 	if (t->clear_child_tid && !t->p->exiting) {
 		int zero = 0;
 		/* the kernel wakes a shared futex; waiters may have used either kind */
