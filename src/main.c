@@ -174,6 +174,7 @@ int main(int argc, char **argv)
 	int r = arena_init(slot_size, max_procs);
 	if (r < 0)
 		die("cannot reserve the address space at %#lx: %s", ARENA_BASE, strerror(-r));
+	init_setup();
 	if (host_signals_init() < 0 || !tblock_setup(NULL))
 		die("cannot install the runtime's signal handlers: %s", strerror(errno));
 

@@ -34,7 +34,7 @@ int max_procs = 256;
 size_t slot_size = 4UL << 30;
 
 static pthread_mutex_t proc_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t proc_cond = PTHREAD_COND_INITIALIZER;
+static sem_t init_wake;		/* posted on µprocess exit and outside signals */
 static struct uproc *all_procs;
 static int live_procs;		/* not yet zombies */
 static int next_pid = 2;	/* pid 1 is the runtime's invisible init */
@@ -348,8 +348,8 @@ void proc_release(struct uproc *p)
 		unlink_free_locked(p);
 	if (parent)
 		wake_waiters(parent);	/* a zombie to reap, or ECHILD to answer */
-	pthread_cond_broadcast(&proc_cond);
 	pthread_mutex_unlock(&proc_lock);
+	sem_post(&init_wake);
 }
 
 static int matches(struct uproc *parent, struct uproc *q, int idtype, int id)
@@ -465,14 +465,62 @@ long proc_signal_other(struct uthread *t, int pid, int sig, const siginfo_t *inf
 	return found ? 0 : -ESRCH;
 }
 
+/*
+ * The invisible init: waits until no µprocess is left, passing on signals
+ * sent to ufork from outside.  What the terminal sends (Ctrl-C, Ctrl-Z, window
+ * size: si_code SI_KERNEL) goes to the foreground group - the first
+ * program's - as the terminal would send it; what a process sends with kill
+ * goes to the first program, or to its group once it is gone.
+ */
+static volatile uint64_t outside_pending[2];	/* [1]: from the terminal */
+
+void outside_signal(int sig, int from_terminal)
+{
+	__atomic_or_fetch(&outside_pending[!!from_terminal], 1UL << (sig - 1), __ATOMIC_SEQ_CST);
+	sem_post(&init_wake);
+}
+
+static void pass_on(int sig, int terminal)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_signo = sig;
+	si.si_code = terminal ? SI_KERNEL : SI_USER;
+	pthread_mutex_lock(&proc_lock);
+	struct uproc *first = find_locked(first_pid);
+	int alive = first && !first->zombie;
+	int pgid = first ? first->pgid : first_pid;
+	for (struct uproc *q = all_procs; q; q = q->next_all) {
+		if (q->zombie)
+			continue;
+		if ((terminal || !alive) ? q->pgid == pgid : q == first)
+			signal_raise(q, 0, sig, &si);
+	}
+	pthread_mutex_unlock(&proc_lock);
+}
+
 int proc_wait_all(void)
 {
-	pthread_mutex_lock(&proc_lock);
-	while (live_procs > 0)
-		pthread_cond_wait(&proc_cond, &proc_lock);
-	int s = first_status;
-	pthread_mutex_unlock(&proc_lock);
-	return s;
+	for (;;) {
+		pthread_mutex_lock(&proc_lock);
+		int live = live_procs, s = first_status;
+		pthread_mutex_unlock(&proc_lock);
+		if (!live)
+			return s;
+		while (sem_wait(&init_wake) < 0 && errno == EINTR)
+			;
+		for (int tty = 0; tty < 2; tty++) {
+			uint64_t sigs = __atomic_exchange_n(&outside_pending[tty], 0, __ATOMIC_SEQ_CST);
+			for (int sig = 1; sig <= 64; sig++)
+				if (sigs & (1UL << (sig - 1)))
+					pass_on(sig, tty);
+		}
+	}
+}
+
+void init_setup(void)
+{
+	sem_init(&init_wake, 0, 0);
 }
 
 int proc_getppid(struct uproc *p)

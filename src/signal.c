@@ -391,6 +391,11 @@ void ufork_signal(int sig, siginfo_t *si, void *ucv, uintptr_t *saved)
 	struct tblock *b = current_block();
 	struct uthread *t = b->ut;
 
+	if (!t && sig != SIG_INTERRUPT && sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE &&
+	    sig != SIGILL && sig != SIGTRAP) {
+		outside_signal(sig, si->si_code == SI_KERNEL);	/* for the µprocesses */
+		return;
+	}
 	if (sig == SIG_INTERRUPT) {
 		if (!t)
 			return;

@@ -29,6 +29,8 @@
 #endif
 #define HWCAP2_FSGSBASE_BIT (1UL << 1)
 
+extern const int outside_signals[8];
+
 static int install(int sig, void (*fn)(int, siginfo_t *, void *), int extra)
 {
 	struct ksigaction ka = {
@@ -55,8 +57,25 @@ int host_signals_init(void)
 			return -1;
 	if (install(SIG_INTERRUPT, ufork_signal_entry, 0) < 0)
 		return -1;
+	for (unsigned i = 0; i < sizeof outside_signals / sizeof outside_signals[0]; i++)
+		if (install(outside_signals[i], ufork_signal_entry, SA_RESTART) < 0)
+			return -1;
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
+}
+
+/* Signals sent to ufork from outside are taken by the main thread only (the
+ * others block them), which passes them on to the µprocesses (proc.c). */
+const int outside_signals[8] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+				 SIGWINCH, SIGTSTP };
+
+void block_outside_signals(void)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	for (unsigned i = 0; i < sizeof outside_signals / sizeof outside_signals[0]; i++)
+		sigaddset(&s, outside_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &s, NULL);
 }
 
 /* Is everything the runtime needs there?  SUD is probed by arming it on this

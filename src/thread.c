@@ -80,6 +80,7 @@ static void *thread_main(void *arg)
 	sigset_t none;
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);	/* creator may be in a handler */
+	block_outside_signals();	/* they are the main thread's to take */
 	t->host_tid = gettid();
 	/* a new µprocess: its own copy of the creator's fd table and cwd, made
 	 * before the creator may go on (fork waits on t->ready) */

@@ -39,6 +39,9 @@ static long mono_ns(void)
 static void *timer_main(void *arg)
 {
 	(void)arg;
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, NULL);	/* no entry block here */
 	pthread_mutex_lock(&timer_lock);
 	for (;;) {
 		long now = mono_ns(), next = 0;

@@ -245,11 +245,14 @@ void thread_spawn_cancel(struct uthread *t);
 struct uthread *thread_new(struct uproc *p, int tid);
 int pid_alloc(void);
 int proc_wait_all(void);	/* returns the first µprocess's wait status */
+void init_setup(void);
 
 /* ---- entry and host threads (sud.c, entry.S) ------------------------- */
 
 int sud_check(char *err, size_t errlen);
 int host_signals_init(void);
+void block_outside_signals(void);
+void outside_signal(int sig, int from_terminal);	/* async-signal-safe */
 struct tblock *tblock_setup(struct uthread *t);
 void tblock_teardown(struct tblock *b);
 void enter_user(struct tblock *b) __attribute__((noreturn));

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The documented limits of relocation by value (docs/ARCHITECTURE.md): these
+# The documented limits of ufork (docs/ARCHITECTURE.md, README): these
 # programs behave differently under ufork than on Linux, exactly as
 # documented.  If one of them starts to match Linux, the docs are out of date.
 #  - a hash of full pointer values (p % 1021) does not survive fork;
 #  - a pointer to private memory stored in shared memory keeps naming the
-#    parent's copy; pointers into the shared memory itself work.
+#    parent's copy; pointers into the shared memory itself work;
+#  - a shared mapping others map too cannot be mprotect-ed or replaced by one
+#    µprocess (one set of page protections): EACCES / ENOMEM.
 # shellcheck source-path=SCRIPTDIR source=lib.bash
 . "$(dirname "$0")/lib.bash"
 need_ufork
-for p in limit_ptrhash_mod limit_shared_ptr; do
+for p in limit_ptrhash_mod limit_shared_ptr limit_shared_prot; do
     "$ROOT/tools/ufork-cc" -O2 -o "$SCRATCH/$p" "$(dirname "$0")/progs/$p.c" ||
         fail "cannot build progs/$p.c"
 done
@@ -26,4 +28,11 @@ grep -q "child read its own global through the shared pointer: 2 (want 1)" <<<"$
     { show; fail "shared pointer to private memory: expected the parent's copy (2)"; }
 grep -q "shared list walked by the child: node0=136 (want 136)" <<<"$out" ||
     { show; fail "pointers into shared memory must work"; }
-echo "ok: full-pointer hashes and shared pointers to private memory behave as documented"
+"$SCRATCH/limit_shared_prot" >"$SCRATCH/native" || fail "limit_shared_prot fails natively"
+grep -q "child mprotect=0 ; MAP_FIXED over it=ok" "$SCRATCH/native" || fail "native: unexpected"
+run_ufork run "$SCRATCH/limit_shared_prot"
+grep -q "child mprotect=-1 Permission denied; MAP_FIXED over it=failed Out of memory" \
+    <<<"$out" || { show; fail "shared mprotect/MAP_FIXED: expected the documented refusal"; }
+grep -q "parent: still-writable; own mapping mprotect=0" <<<"$out" ||
+    { show; fail "the parent's own mapping must stay writable and changeable"; }
+echo "ok: full-pointer hashes, shared pointers to private memory and shared page protections behave as documented"
