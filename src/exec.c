@@ -337,6 +337,7 @@ long sys_execve(struct sysctx *c, long a[6])
 		return n;
 	if (!n)
 		return -ENOENT;
+	procfs_exec_path(c->t, path, path, sizeof path);	/* /proc/self/exe */
 	return do_execve(c, path, a[1], a[2]);
 }
 

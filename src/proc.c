@@ -20,6 +20,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -66,6 +67,16 @@ struct uproc *proc_new(struct image *img, struct uproc *parent)
 	 * shell would start it */
 	p->pgid = parent ? parent->pgid : p->pid;
 	p->sid = parent ? parent->sid : 1;
+	p->oom_fd = -1;
+	if (parent) {
+		memcpy(p->comm, parent->comm, sizeof p->comm);
+		p->oom_score_adj = parent->oom_score_adj;
+		p->cmdline = malloc(parent->cmdline_len + 1);
+		if (p->cmdline && parent->cmdline) {
+			memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
+			p->cmdline_len = parent->cmdline_len;
+		}
+	}
 	proc_layout(p);
 	return p;
 }
@@ -87,6 +98,8 @@ struct uproc *proc_new_borrowed(struct uproc *parent)
 	p->ppid = parent->pid;
 	p->pgid = parent->pgid;
 	p->sid = parent->sid;
+	p->oom_fd = -1;
+	memcpy(p->comm, parent->comm, sizeof p->comm);
 	proc_layout(p);
 	return p;
 }
@@ -101,6 +114,7 @@ void proc_discard(struct uproc *p)
 	vma_free(&p->vmas);
 	vma_free(&p->recycled);
 	image_put(p->img);
+	free(p->cmdline);
 	free(p);
 }
 
@@ -221,7 +235,26 @@ long proc_load(struct uproc *p, char **argv, char **envp)
 	vma_insert(&p->vmas, stack_lo, b + p->slot.size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, VMA_STACK);
 	uintptr_t sp = build_stack(p, argv, envp);
+	proc_set_cmdline(p, argv);
 	return sp ? (long)sp : -E2BIG;
+}
+
+/* /proc/<pid>/cmdline and comm from a new image's argv. */
+void proc_set_cmdline(struct uproc *p, char **argv)
+{
+	size_t len = 0;
+	for (int i = 0; argv[i]; i++)
+		len += strlen(argv[i]) + 1;
+	char *s = malloc(len + 1), *q = s;
+	for (int i = 0; s && argv[i]; i++)
+		q = stpcpy(q, argv[i]) + 1;
+	pthread_mutex_lock(&p->lock);
+	free(p->cmdline);
+	p->cmdline = s;
+	p->cmdline_len = s ? len : 0;
+	const char *base = strrchr(p->img->path, '/');
+	snprintf(p->comm, sizeof p->comm, "%s", base ? base + 1 : p->img->path);
+	pthread_mutex_unlock(&p->lock);
 }
 
 int proc_start(struct uproc *p, char **argv, char **envp)
@@ -279,6 +312,7 @@ static void unlink_free_locked(struct uproc *p)
 	pthread_cond_destroy(&p->fork_cv);
 	sigpend_clear(&p->pend, 0);
 	signalfd_free(p);
+	free(p->cmdline);
 	free(p);
 }
 
@@ -591,4 +625,30 @@ long proc_getids(struct uproc *self, int pid, int want_sid)
 	r = !q ? -ESRCH : want_sid ? q->sid : q->pgid;
 	pthread_mutex_unlock(&proc_lock);
 	return r;
+}
+
+int proc_host_tid(int pid)
+{
+	int tid = 0;
+	pthread_mutex_lock(&proc_lock);
+	struct uproc *q = find_locked(pid);
+	if (q) {
+		pthread_mutex_lock(&q->lock);
+		for (struct uthread *o = q->threads; o && !tid; o = o->next)
+			tid = o->host_tid;
+		pthread_mutex_unlock(&q->lock);
+	}
+	pthread_mutex_unlock(&proc_lock);
+	return tid;
+}
+
+struct uproc *proc_get_locked(int pid)
+{
+	pthread_mutex_lock(&proc_lock);
+	return find_locked(pid);
+}
+
+void proc_put_locked(void)
+{
+	pthread_mutex_unlock(&proc_lock);
 }

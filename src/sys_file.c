@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -38,9 +39,16 @@ long sys_close(struct sysctx *c, long a[6])
 {
 	if (is_runtime_fd(a[0]))
 		return -EBADF;
-	if (c->t->p->sigfds)
-		signalfd_forget(c->t->p, a[0]);
-	locks_close(c->t->p, a[0]);
+	struct uproc *p = c->t->p;
+	if (p->sigfds)
+		signalfd_forget(p, a[0]);
+	if (a[0] == p->oom_fd) {	/* what was written to /proc/self/oom_score_adj */
+		char v[32] = "";
+		if (pread(a[0], v, sizeof v - 1, 0) > 0)
+			p->oom_score_adj = atoi(v);
+		p->oom_fd = -1;
+	}
+	locks_close(p, a[0]);
 	return sys_forward(c, a);
 }
 

@@ -4,6 +4,7 @@
  * a second kernel entry.
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -63,8 +64,18 @@ long sys_prctl(struct sysctx *c, long a[6])
 {
 	switch (a[0]) {
 	case PR_SET_NAME:
-	case PR_GET_NAME:
+		if (c->t->tid == c->t->p->pid) {	/* the main thread's is /proc/<pid>/comm */
+			char name[16];
+			long n = strncpy_from_user(c->t->p, name, a[1], sizeof name);
+			if (n == -ENAMETOOLONG)
+				name[15] = 0;
+			else if (n < 0)
+				return n;
+			memcpy(c->t->p->comm, name, sizeof name);
+		}
 		return sys_forward(c, a);	/* per host thread, harmless */
+	case PR_GET_NAME:
+		return sys_forward(c, a);
 	case PR_SET_PDEATHSIG:
 	case PR_SET_DUMPABLE:
 		return 0;

@@ -156,6 +156,11 @@ struct uproc {
 	int exiting;			/* exit_group or fatal signal began */
 	int status;			/* wait status once exiting */
 	struct sigfd *sigfds;		/* signalfds (sys_signalfd.c) */
+	char comm[16];			/* /proc/<pid>/comm */
+	char *cmdline;			/* /proc/<pid>/cmdline: argv, NUL-separated */
+	size_t cmdline_len;
+	int oom_score_adj;
+	int oom_fd;			/* an open oom_score_adj being written, or -1 */
 	int fork_stop;			/* a fork is copying: threads park */
 	pthread_cond_t fork_cv;
 };
@@ -246,6 +251,11 @@ struct uthread *thread_new(struct uproc *p, int tid);
 int pid_alloc(void);
 int proc_wait_all(void);	/* returns the first µprocess's wait status */
 void init_setup(void);
+int proc_host_tid(int pid);
+struct uproc *proc_get_locked(int pid);	/* takes the table lock; NULL if none */
+void proc_put_locked(void);			/* releases it */
+void proc_set_cmdline(struct uproc *p, char **argv);
+int procfs_exec_path(struct uthread *t, const char *path, char *out, size_t outlen);
 
 /* ---- entry and host threads (sud.c, entry.S) ------------------------- */
 
@@ -322,6 +332,8 @@ SYS(getpgid); SYS(getsid); SYS(setpgid); SYS(getpgrp); SYS(setsid); SYS(pause);
 SYS(waitid); SYS(setitimer); SYS(getitimer); SYS(alarm);
 SYS(rt_sigtimedwait); SYS(rt_sigqueueinfo); SYS(rt_tgsigqueueinfo);
 SYS(signalfd); SYS(signalfd4); SYS(read); SYS(vfork); SYS(execveat);
+SYS(open); SYS(openat); SYS(stat); SYS(lstat); SYS(access); SYS(newfstatat);
+SYS(statx); SYS(faccessat); SYS(faccessat2); SYS(readlink); SYS(readlinkat);
 #undef SYS
 
 /* ---- signals (signal.c) ---------------------------------------------- */

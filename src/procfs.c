@@ -1,0 +1,356 @@
+/*
+ * procfs.c - /proc as µprocesses should see it.
+ *
+ * /proc/self, /proc/thread-self and /proc/<pid> name host processes; for a
+ * µprocess they must name µprocesses.  Paths under them are answered here:
+ *   stat, statm, status, maps, smaps, cmdline, comm, oom_score_adj
+ *       generated from the runtime's own records (pids, threads, the map
+ *       list, resident pages counted with mincore) into a memfd opened in the
+ *       µprocess's fd table;
+ *   exe                 the program's path;
+ *   everything else     (fd/, fdinfo/, cwd, limits, ...) the same entry of a
+ *       host thread of that µprocess, whose fd table and cwd are its own.
+ * Other /proc paths (meminfo, sys/...) are the host's and pass unchanged.
+ * Hooked into open, openat, the stat family, access and readlink.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ufork.h"
+
+enum { PROC_NONE, PROC_HOST, PROC_GEN, PROC_ENOENT };
+
+static const char *generated[] = { "stat", "statm", "status", "maps", "smaps", "cmdline",
+				   "comm", "oom_score_adj", NULL };
+
+/*
+ * Classifies path.  PROC_HOST: host holds the host path to use instead.
+ * PROC_GEN: *pid and entry name a generated file.  host is always filled
+ * with the host equivalent (for stat and access).
+ */
+static int resolve(struct uthread *t, const char *path, char *host, size_t hostlen, int *pid,
+		   const char **entry)
+{
+	if (strncmp(path, "/proc/", 6))
+		return PROC_NONE;
+	const char *who = path + 6, *rest = strchr(who, '/');
+	size_t wlen = rest ? (size_t)(rest - who) : strlen(who);
+	int self = (wlen == 4 && !strncmp(who, "self", 4)) ||
+		   (wlen == 11 && !strncmp(who, "thread-self", 11));
+	int target = t->p->pid;
+	if (!self) {
+		char num[16];
+		if (!wlen || wlen >= sizeof num || strspn(who, "0123456789") != wlen)
+			return PROC_NONE;	/* meminfo, sys/..., cpuinfo: the host's */
+		memcpy(num, who, wlen);
+		num[wlen] = 0;
+		target = atoi(num);
+	}
+	int host_tid = proc_host_tid(target);
+	if (!host_tid)
+		return PROC_ENOENT;
+	rest = rest ? rest + 1 : "";
+	if (self && target == t->p->pid)
+		snprintf(host, hostlen, "/proc/thread-self/%s", rest);
+	else
+		snprintf(host, hostlen, "/proc/%d/task/%d/%s", getpid(), host_tid, rest);
+	*pid = target;
+	*entry = rest;
+	for (int i = 0; generated[i]; i++)
+		if (!strcmp(rest, generated[i]))
+			return PROC_GEN;
+	if (!strcmp(rest, "exe"))
+		return PROC_GEN;
+	return PROC_HOST;
+}
+
+struct buf {
+	char *s;
+	size_t n, cap;
+};
+
+static void put(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	for (;;) {
+		va_start(ap, fmt);
+		int n = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (b->s && b->n + n < b->cap) {
+			b->n += n;
+			return;
+		}
+		size_t cap = (b->cap ? b->cap * 2 : 4096) + n;
+		char *s = realloc(b->s, cap);
+		if (!s)
+			return;
+		b->s = s;
+		b->cap = cap;
+	}
+}
+
+static size_t resident(uintptr_t start, uintptr_t end)
+{
+	size_t pages = (end - start) / PAGE_SIZE, n = 0;
+	unsigned char vec[4096];
+	for (size_t off = 0; off < pages; off += sizeof vec) {
+		size_t k = pages - off < sizeof vec ? pages - off : sizeof vec;
+		if (mincore((void *)(start + off * PAGE_SIZE), k * PAGE_SIZE, vec) < 0)
+			return n;
+		for (size_t i = 0; i < k; i++)
+			n += vec[i] & 1;
+	}
+	return n;
+}
+
+static const char *vma_name(const struct uproc *p, const struct vma *v)
+{
+	switch (v->kind) {
+	case VMA_IMAGE: return p->img ? p->img->path : "";
+	case VMA_BRK: return "[heap]";
+	case VMA_STACK: return "[stack]";
+	case VMA_SHARED: return "/dev/zero (deleted)";
+	default: return "";
+	}
+}
+
+/* With proc_lock held: the text of entry for µprocess p. */
+static void generate(struct uproc *p, const char *entry, struct buf *b)
+{
+	pthread_mutex_lock(&p->lock);
+	size_t vsize = 0, rss = 0;
+	for (int i = 0; i < p->vmas.n; i++) {
+		vsize += p->vmas.v[i].end - p->vmas.v[i].start;
+		if (p->vmas.v[i].prot & PROT_READ)
+			rss += resident(p->vmas.v[i].start, p->vmas.v[i].end);
+	}
+	const char *comm = p->comm[0] ? p->comm : "?";
+	if (!strcmp(entry, "stat")) {
+		put(b, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 %d 0 0 %zu %zu "
+		       "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+		    p->pid, comm, p->zombie ? 'Z' : 'S', p->ppid, p->pgid, p->sid, p->nthreads, vsize,
+		    rss);
+	} else if (!strcmp(entry, "statm")) {
+		put(b, "%zu %zu 0 0 0 0 0\n", vsize / PAGE_SIZE, rss);
+	} else if (!strcmp(entry, "status")) {
+		put(b, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n"
+		       "Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\n"
+		       "VmSize:\t%8zu kB\nVmRSS:\t%8zu kB\nThreads:\t%d\n",
+		    comm, p->zombie ? "Z (zombie)" : "S (sleeping)", p->pid, p->pid, p->ppid,
+		    getuid(), geteuid(), geteuid(), geteuid(), getgid(), getegid(), getegid(),
+		    getegid(), vsize >> 10, rss * (PAGE_SIZE >> 10), p->nthreads);
+	} else if (!strcmp(entry, "maps") || !strcmp(entry, "smaps")) {
+		for (int i = 0; i < p->vmas.n; i++) {
+			const struct vma *v = &p->vmas.v[i];
+			put(b, "%012lx-%012lx %c%c%c%c 00000000 00:00 0 %s%s\n", v->start, v->end,
+			    v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+			    v->prot & PROT_EXEC ? 'x' : '-', v->kind == VMA_SHARED ? 's' : 'p',
+			    *vma_name(p, v) ? "                   " : "", vma_name(p, v));
+			if (entry[0] != 's')
+				continue;
+			size_t kb = (v->end - v->start) >> 10;
+			size_t r = (v->prot & PROT_READ) ? resident(v->start, v->end) * 4 : 0;
+			int shared = v->kind == VMA_SHARED;
+			put(b, "Size:           %8zu kB\nKernelPageSize:        4 kB\n"
+			       "MMUPageSize:           4 kB\nRss:            %8zu kB\n"
+			       "Pss:            %8zu kB\nShared_Clean:          0 kB\n"
+			       "Shared_Dirty:   %8zu kB\nPrivate_Clean:         0 kB\n"
+			       "Private_Dirty:  %8zu kB\nReferenced:     %8zu kB\n"
+			       "Anonymous:      %8zu kB\nSwap:                  0 kB\n",
+			    kb, r, r, shared ? r : 0, shared ? 0 : r, r, shared ? 0 : r);
+		}
+	} else if (!strcmp(entry, "cmdline")) {
+		if (p->cmdline) {
+			put(b, "%s", "");
+			char *s = realloc(b->s, p->cmdline_len + 1);
+			if (s) {
+				memcpy(s, p->cmdline, p->cmdline_len);
+				b->s = s;
+				b->n = p->cmdline_len;
+				b->cap = p->cmdline_len + 1;
+			}
+		}
+	} else if (!strcmp(entry, "comm")) {
+		put(b, "%s\n", comm);
+	} else if (!strcmp(entry, "oom_score_adj")) {
+		put(b, "%d\n", p->oom_score_adj);
+	} else if (!strcmp(entry, "exe")) {
+		put(b, "%s", p->img ? p->img->path : "");
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static int gen_text(int pid, const char *entry, struct buf *b)
+{
+	struct uproc *p = proc_get_locked(pid);
+	if (!p) {
+		proc_put_locked();
+		return -ENOENT;
+	}
+	generate(p, entry, b);
+	proc_put_locked();
+	return 0;
+}
+
+/* Opens a generated entry: a memfd holding the text, in the caller's fd
+ * table.  Writes (oom_score_adj) are accepted and remembered. */
+static long open_generated(struct uthread *t, int pid, const char *entry, int flags)
+{
+	struct buf b = { 0 };
+	if (!strcmp(entry, "exe")) {	/* opening the executable itself */
+		int r = gen_text(pid, entry, &b);
+		if (r < 0)
+			return r;
+		int fd = open(b.s ? b.s : "", flags & ~(O_CREAT | O_TRUNC));
+		free(b.s);
+		return fd < 0 ? -errno : fd;
+	}
+	if ((flags & O_ACCMODE) != O_RDONLY && strcmp(entry, "oom_score_adj"))
+		return -EACCES;
+	int r = gen_text(pid, entry, &b);
+	if (r < 0)
+		return r;
+	int fd = memfd_create(entry, (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
+	if (fd < 0) {
+		free(b.s);
+		return -errno;
+	}
+	if (b.n && write(fd, b.s, b.n) != (ssize_t)b.n) {
+		free(b.s);
+		close(fd);
+		return -EIO;
+	}
+	free(b.s);
+	lseek(fd, 0, SEEK_SET);
+	if ((flags & O_ACCMODE) != O_RDONLY && pid == t->p->pid)
+		t->p->oom_fd = fd;	/* read back at close (sys_close) */
+	return fd;
+}
+
+/* open/openat: path at a[pathidx], flags at a[pathidx + 1]. */
+static long open_common(struct sysctx *c, long a[6], int pathidx)
+{
+	char path[4096], host[4200];
+	long n = strncpy_from_user(c->t->p, path, a[pathidx], sizeof path);
+	if (n < 0 || strncmp(path, "/proc/", 6))
+		return sys_forward(c, a);
+	int pid;
+	const char *entry;
+	switch (resolve(c->t, path, host, sizeof host, &pid, &entry)) {
+	case PROC_ENOENT:
+		return -ENOENT;
+	case PROC_GEN:
+		fd_sync(c->t);
+		return open_generated(c->t, pid, entry, a[pathidx + 1]);
+	case PROC_HOST: {
+		long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
+		b[pathidx] = (long)host;
+		return host_syscall_cancellable(c->t, c->nr, b);
+	}
+	default:
+		return sys_forward(c, a);
+	}
+}
+
+long sys_open(struct sysctx *c, long a[6])
+{
+	return open_common(c, a, 0);
+}
+
+long sys_openat(struct sysctx *c, long a[6])
+{
+	return open_common(c, a, 1);
+}
+
+/* stat, lstat, access (path first) and newfstatat, statx, faccessat,
+ * faccessat2, readlinkat's cousins (path second): the host equivalent. */
+static long path_common(struct sysctx *c, long a[6], int pathidx)
+{
+	char path[4096], host[4200];
+	long n = strncpy_from_user(c->t->p, path, a[pathidx], sizeof path);
+	if (n < 0 || strncmp(path, "/proc/", 6))
+		return sys_forward(c, a);
+	int pid;
+	const char *entry;
+	int kind = resolve(c->t, path, host, sizeof host, &pid, &entry);
+	if (kind == PROC_ENOENT)
+		return -ENOENT;
+	if (kind == PROC_NONE)
+		return sys_forward(c, a);
+	if (kind == PROC_GEN && !strcmp(entry, "exe")) {
+		struct buf b = { 0 };
+		if (gen_text(pid, entry, &b) < 0)
+			return -ENOENT;
+		snprintf(host, sizeof host, "%s", b.s ? b.s : "");
+		free(b.s);
+	}
+	long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
+	b[pathidx] = (long)host;
+	return host_syscall_cancellable(c->t, c->nr, b);
+}
+
+long sys_stat(struct sysctx *c, long a[6]) { return path_common(c, a, 0); }
+long sys_lstat(struct sysctx *c, long a[6]) { return path_common(c, a, 0); }
+long sys_access(struct sysctx *c, long a[6]) { return path_common(c, a, 0); }
+long sys_newfstatat(struct sysctx *c, long a[6]) { return path_common(c, a, 1); }
+long sys_statx(struct sysctx *c, long a[6]) { return path_common(c, a, 1); }
+long sys_faccessat(struct sysctx *c, long a[6]) { return path_common(c, a, 1); }
+long sys_faccessat2(struct sysctx *c, long a[6]) { return path_common(c, a, 1); }
+
+/* readlink /proc/<pid>/exe: the program's path; other links: the host's. */
+static long readlink_common(struct sysctx *c, long a[6], int pathidx)
+{
+	char path[4096], host[4200];
+	long n = strncpy_from_user(c->t->p, path, a[pathidx], sizeof path);
+	if (n < 0 || strncmp(path, "/proc/", 6))
+		return sys_forward(c, a);
+	int pid;
+	const char *entry;
+	int kind = resolve(c->t, path, host, sizeof host, &pid, &entry);
+	if (kind == PROC_ENOENT)
+		return -ENOENT;
+	if (kind == PROC_NONE)
+		return sys_forward(c, a);
+	if (kind == PROC_GEN) {
+		if (strcmp(entry, "exe"))
+			return -EINVAL;	/* not a link */
+		struct buf b = { 0 };
+		if (gen_text(pid, entry, &b) < 0)
+			return -ENOENT;
+		size_t len = b.n < (size_t)a[pathidx + 2] ? b.n : (size_t)a[pathidx + 2];
+		long r = copy_to_user(c->t->p, a[pathidx + 1], b.s ? b.s : "", len);
+		free(b.s);
+		return r < 0 ? r : (long)len;
+	}
+	long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
+	b[pathidx] = (long)host;
+	return host_syscall_cancellable(c->t, c->nr, b);
+}
+
+long sys_readlink(struct sysctx *c, long a[6]) { return readlink_common(c, a, 0); }
+long sys_readlinkat(struct sysctx *c, long a[6]) { return readlink_common(c, a, 1); }
+
+/* exec of /proc/self/exe and the like: the program's own path. */
+int procfs_exec_path(struct uthread *t, const char *path, char *out, size_t outlen)
+{
+	char host[4200];
+	int pid;
+	const char *entry;
+	if (resolve(t, path, host, sizeof host, &pid, &entry) != PROC_GEN || strcmp(entry, "exe"))
+		return 0;
+	struct buf b = { 0 };
+	if (gen_text(pid, entry, &b) < 0)
+		return 0;
+	snprintf(out, outlen, "%s", b.s ? b.s : "");
+	free(b.s);
+	return 1;
+}
