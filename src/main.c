@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ufork.h"
@@ -87,6 +88,89 @@ static void leave_like(int status)
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 	raise(sig);
 	_exit(128 + sig);
+}
+
+/*
+ * The front process.  `ufork run` is two host processes: the front, which
+ * the caller waits for, and the runtime, its child, which runs every
+ * µprocess.  The front leaves as soon as the first program has ended (with
+ * its status), while the runtime goes on until the last µprocess is gone - a
+ * daemon that double-forks outlives `ufork run` as it outlives its parent on
+ * Linux.  Signals sent to the front with kill are passed to the runtime
+ * (which passes them to the program); the terminal's own signals reach the
+ * runtime directly, as it is in the same process group.
+ */
+static int front_fd = -1;	/* runtime: where the first status goes */
+static pid_t runtime_pid;
+
+static void front_pass(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (si->si_code != SI_KERNEL)
+		kill(runtime_pid, sig);
+}
+
+static void front(int rfd) __attribute__((noreturn));
+static void front(int rfd)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+				    SIGWINCH, SIGTSTP };
+	struct sigaction sa = { .sa_sigaction = front_pass, .sa_flags = SA_SIGINFO | SA_RESTART };
+	for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
+	int status;
+	ssize_t n;
+	do
+		n = read(rfd, &status, sizeof status);
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof status)
+		leave_like(status);
+	/* no status: the runtime ended before the first program did */
+	int st;
+	while (waitpid(runtime_pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(st))
+		fprintf(stderr, "ufork: the runtime died of signal %d\n", WTERMSIG(st));
+	else
+		fprintf(stderr, "ufork: the runtime exited (%d) before the program\n",
+			WEXITSTATUS(st));
+	_exit(WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 70);
+}
+
+/* In the runtime, when the first program has ended (or, with --stats, when
+ * every µprocess has, last): tell the front, once. */
+void first_exited(int status, int last)
+{
+	if (front_fd < 0 || (show_stats && !last))
+		return;
+	if (write(front_fd, &status, sizeof status) < 0) {
+	}
+	close(front_fd);
+	front_fd = -1;
+	if (!trace_syscalls && !show_stats) {	/* stop holding the caller's stderr */
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0) {
+			dup3(null, log_fd, O_CLOEXEC);
+			close(null);
+		}
+	}
+}
+
+static void split_front(void)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid > 0) {
+		runtime_pid = pid;
+		close(fds[1]);
+		front(fds[0]);
+	}
+	close(fds[0]);
+	front_fd = runtime_fd(fds[1]);
 }
 
 int main(int argc, char **argv)
@@ -182,10 +266,17 @@ int main(int argc, char **argv)
 	image_put(img);		/* the µprocess holds its own reference */
 	if (!p)
 		die("cannot create the first µprocess");
+	split_front();
 	r = proc_start(p, argv + optind, environ);
 	if (r < 0)
 		die("%s: cannot start: %s", argv[optind], strerror(-r));
+	/* the first µprocess has its own copy of stdio: the runtime lets go of
+	 * the caller's, so that a daemon's caller sees EOF when it should */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup2(null, fd);
 	int status = proc_wait_all();
 	fork_stats_print();
-	leave_like(status);
+	first_exited(status, 1);	/* --stats: the front waited for this */
+	_exit(0);
 }

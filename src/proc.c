@@ -269,8 +269,16 @@ int proc_start(struct uproc *p, char **argv, char **envp)
 	t->start.gregs[REG_RIP] = p->slot.base + p->img->entry;
 	t->start.gregs[REG_RSP] = sp;
 	t->start.gregs[REG_EFL] = 0x202;
+	sem_t ready;	/* until it has its own copy of our fds */
+	sem_init(&ready, 0, 0);
+	t->ready = &ready;
 	proc_add(p);
-	return thread_spawn(t);	/* on failure the thread's exit releases p */
+	int r = thread_spawn(t);	/* on failure the thread's exit releases p */
+	if (r == 0)
+		while (sem_wait(&ready) < 0 && errno == EINTR)
+			;
+	sem_destroy(&ready);
+	return r;
 }
 
 /* Marks p as dying with wait status `status` and kicks all its threads out
@@ -350,8 +358,10 @@ void proc_release(struct uproc *p)
 	pthread_mutex_lock(&proc_lock);
 	p->zombie = 1;
 	live_procs--;
-	if (p->pid == first_pid)
+	if (p->pid == first_pid) {
 		first_status = p->status;
+		first_exited(p->status, 0);
+	}
 	for (struct uproc *q = all_procs, *next; q; q = next) {
 		next = q->next_all;
 		if (q->ppid != p->pid)

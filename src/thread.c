@@ -68,8 +68,10 @@ static void thread_unlink(struct uthread *t, int own_host_thread)
 	free(t->start.fpstate);
 	sigpend_clear(&t->pend, 0);
 	free(t);
-	if (last && own_host_thread)
-		syscall(SYS_close_range, 0, ~0U, 0);
+	if (last && own_host_thread) {	/* the runtime's own fds stay usable */
+		syscall(SYS_close_range, 0, fd_floor - 1, 0);
+		syscall(SYS_close_range, fd_floor + 24, ~0U, 0);
+	}
 	if (last)
 		proc_release(p);
 }

@@ -251,6 +251,7 @@ struct uthread *thread_new(struct uproc *p, int tid);
 int pid_alloc(void);
 int proc_wait_all(void);	/* returns the first µprocess's wait status */
 void init_setup(void);
+void first_exited(int status, int last);	/* main.c: tell the front process */
 int proc_host_tid(int pid);
 struct uproc *proc_get_locked(int pid);	/* takes the table lock; NULL if none */
 void proc_put_locked(void);			/* releases it */
