@@ -37,6 +37,7 @@
 #   fork.c      fork latency with 0/1M/16M/128M of dirty heap: fork+exit+wait,
 #               and until fork returns in the parent
 #   spawn.c     Unixbench-style: 1000 x (fork, child exits, parent waits)
+#   context1.c  Unixbench-style: pipe ping-pong between two processes to 100,000
 #   forkmem.c   MemAvailable drop per idle forked child (200 children), with
 #               0 and 1 MB of dirty parent heap; system-wide, so noisy on a
 #               busy machine (see forkmem.c)
@@ -79,12 +80,14 @@ if [ $quick = 1 ]; then
     START_K=10
     FORK_N_SMALL=20 FORK_N_BIG=3
     SPAWN_COUNT=100
+    CONTEXT1_COUNT=10000
     FORKMEM_C=50 FORKMEM_SETTLE=300 FORKMEM_ROUNDS=1
 else
     SYSCALL_N=200000 SYSCALL_ROUNDS=5
     START_K=50
     FORK_N_SMALL=200 FORK_N_BIG=20
     SPAWN_COUNT=1000
+    CONTEXT1_COUNT=100000
     FORKMEM_C=200 FORKMEM_SETTLE=1000 FORKMEM_ROUNDS=3
 fi
 
@@ -120,7 +123,7 @@ mkdir -p "$BIN"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 log "building bench/*.c into build/bench/"
-for p in syscall empty timeit fork spawn forkmem; do
+for p in syscall empty timeit fork spawn context1 forkmem; do
     "$ROOT/tools/ufork-cc" -O2 -Wall -Wextra -o "$BIN/$p" "$ROOT/bench/$p.c" || {
         log "error: cannot build bench/$p.c (scripts/deps.sh checks the toolchain)"
         exit 1
@@ -256,6 +259,10 @@ done
 run_bench spawn spawn "$SPAWN_COUNT"
 row "spawn: $SPAWN_COUNT × (fork, child exits, wait), total [ms]" spawn spawn_total_ms
 row "spawn: per iteration [µs]" spawn spawn_per_iter_us
+
+run_bench context1 context1 "$CONTEXT1_COUNT"
+row "context1: pipe ping-pong to $CONTEXT1_COUNT, total [ms]" context1 context1_total_ms
+row "context1: per round trip (2 switches) [µs]" context1 context1_roundtrip_us
 
 run_bench forkmem forkmem "$FORKMEM_C" 0 "$FORKMEM_SETTLE" "$FORKMEM_ROUNDS"
 row "memory per idle forked child ($FORKMEM_C children) [kB]" forkmem forkmem_kb_per_child
