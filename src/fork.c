@@ -74,12 +74,13 @@ void fork_stats_print(void)
 	ulog("ufork: total copied %zu bytes, relocated %zu words\n", bytes, words);
 }
 
-/* Parks a thread of a forking µprocess until the copy is done. */
+/* Parks a thread while its µprocess is being copied by a fork, or is
+ * stopped (SIGSTOP and friends) until SIGCONT or death. */
 void fork_park(struct uthread *t)
 {
 	struct uproc *p = t->p;
 	pthread_mutex_lock(&p->lock);
-	while (p->fork_stop)
+	while ((p->fork_stop || p->stopped) && !p->exiting)
 		pthread_cond_wait(&p->fork_cv, &p->lock);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -98,7 +99,8 @@ void user_return(struct uthread *t, ucontext_t *uc, long restart_nr)
 		signal_deliver(t, uc, restart_nr);
 		restart_nr = -1;
 		__atomic_store_n(&b->in_user, 1, __ATOMIC_SEQ_CST);
-		if (!__atomic_load_n(&t->p->fork_stop, __ATOMIC_SEQ_CST))
+		if (!__atomic_load_n(&t->p->fork_stop, __ATOMIC_SEQ_CST) &&
+		    !__atomic_load_n(&t->p->stopped, __ATOMIC_SEQ_CST))
 			return;
 		__atomic_store_n(&b->in_user, 0, __ATOMIC_SEQ_CST);
 		fork_park(t);

@@ -42,6 +42,8 @@ static int next_pid = 2;	/* pid 1 is the runtime's invisible init */
 static int first_status = -1;
 static int first_pid;
 
+static void child_info(int pid, int status, siginfo_t *info);
+
 int pid_alloc(void)
 {
 	return __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
@@ -291,6 +293,7 @@ void proc_kill(struct uproc *p, int status)
 		p->status = status;
 		for (struct uthread *o = p->threads; o; o = o->next)
 			thread_kick(o, 1);
+		pthread_cond_broadcast(&p->fork_cv);	/* stopped threads too */
 	}
 	pthread_mutex_unlock(&p->lock);
 }
@@ -375,17 +378,7 @@ void proc_release(struct uproc *p)
 		parent = NULL;
 	if (parent && parent->act[SIGCHLD].handler != (uintptr_t)SIG_IGN) {
 		siginfo_t si;
-		memset(&si, 0, sizeof si);
-		si.si_signo = SIGCHLD;
-		si.si_pid = p->pid;
-		si.si_uid = getuid();
-		if (WIFEXITED(p->status)) {
-			si.si_code = CLD_EXITED;
-			si.si_status = WEXITSTATUS(p->status);
-		} else {
-			si.si_code = WCOREDUMP(p->status) ? CLD_DUMPED : CLD_KILLED;
-			si.si_status = WTERMSIG(p->status);
-		}
+		child_info(p->pid, p->status, &si);
 		signal_raise(parent, 0, SIGCHLD, &si);	/* SA_NOCLDWAIT still signals */
 	}
 	if (!parent || auto_reaps(parent))
@@ -413,6 +406,42 @@ static int matches(struct uproc *parent, struct uproc *q, int idtype, int id)
  * WNOHANG with live children only, -ECHILD, or -512 when a signal interrupts
  * the wait (restarted or -EINTR by signal_deliver).
  */
+/*
+ * The core of wait4 and waitid: finds a zombie child matching (idtype, id),
+ * reaps it unless WNOWAIT, and fills status and info.  Returns its pid, 0 for
+ * WNOHANG with live children only, -ECHILD, or -512 when a signal interrupts
+ * the wait (restarted or -EINTR by signal_deliver).
+ */
+/* The siginfo of a wait report: exit, death, stop or continue. */
+static void child_info(int pid, int status, siginfo_t *info)
+{
+	memset(info, 0, sizeof *info);
+	info->si_signo = SIGCHLD;
+	info->si_pid = pid;
+	info->si_uid = getuid();
+	if (WIFEXITED(status)) {
+		info->si_code = CLD_EXITED;
+		info->si_status = WEXITSTATUS(status);
+	} else if (WIFSTOPPED(status)) {
+		info->si_code = CLD_STOPPED;
+		info->si_status = WSTOPSIG(status);
+	} else if (WIFCONTINUED(status)) {
+		info->si_code = CLD_CONTINUED;
+		info->si_status = SIGCONT;
+	} else {
+		info->si_code = WCOREDUMP(status) ? CLD_DUMPED : CLD_KILLED;
+		info->si_status = WTERMSIG(status);
+	}
+}
+
+/*
+ * The core of wait4 and waitid: finds a child matching (idtype, id) with
+ * something to report - an exit (WEXITED; the zombie is reaped unless
+ * WNOWAIT), a stop (WUNTRACED/WSTOPPED) or a continue (WCONTINUED) - and
+ * fills status and info.  Returns its pid, 0 for WNOHANG with nothing to
+ * report, -ECHILD, or -512 when a signal interrupts the wait (restarted or
+ * -EINTR by signal_deliver).
+ */
 int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 	      siginfo_t *info)
 {
@@ -426,33 +455,26 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 		int any = 0;
 		struct uproc *z = NULL;
 		pthread_mutex_lock(&proc_lock);
-		for (struct uproc *q = all_procs; q; q = q->next_all) {
+		for (struct uproc *q = all_procs; q && !z; q = q->next_all) {
 			if (!matches(p, q, idtype, id))
 				continue;
 			any = 1;
-			if (q->zombie) {
+			if (q->zombie ? (options & WEXITED)
+				      : (WIFSTOPPED(q->wait_report) && (options & WUNTRACED)) ||
+					(WIFCONTINUED(q->wait_report) && (options & WCONTINUED)))
 				z = q;
-				break;
-			}
 		}
 		if (z) {
 			r = z->pid;
-			*status = z->status;
-			if (info) {
-				memset(info, 0, sizeof *info);
-				info->si_signo = SIGCHLD;
-				info->si_pid = z->pid;
-				info->si_uid = getuid();
-				if (WIFEXITED(z->status)) {
-					info->si_code = CLD_EXITED;
-					info->si_status = WEXITSTATUS(z->status);
-				} else {
-					info->si_code = WCOREDUMP(z->status) ? CLD_DUMPED : CLD_KILLED;
-					info->si_status = WTERMSIG(z->status);
-				}
+			*status = z->zombie ? z->status : z->wait_report;
+			if (info)
+				child_info(z->pid, *status, info);
+			if (!(options & WNOWAIT)) {
+				if (z->zombie)
+					unlink_free_locked(z);
+				else
+					z->wait_report = 0;
 			}
-			if (!(options & WNOWAIT))
-				unlink_free_locked(z);
 			pthread_mutex_unlock(&proc_lock);
 			break;
 		}
@@ -474,6 +496,49 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 	t->waiting = 0;
 	/* a reaped child's SIGCHLD stays pending, as on Linux */
 	return r;
+}
+
+/* A child stopped or continued (status as wait reports it): tell the
+ * parent with SIGCHLD (unless SA_NOCLDSTOP) and wake its waits. */
+static void stop_notify_locked(struct uproc *p, int status);
+
+void proc_stop_notify(struct uproc *p, int status)
+{
+	pthread_mutex_lock(&proc_lock);
+	stop_notify_locked(p, status);
+	pthread_mutex_unlock(&proc_lock);
+}
+
+/* SIGCONT is generated where the table lock may be held: the continue is
+ * reported by init (proc_wait_all), which signal_raise wakes. */
+void proc_cont_later(struct uproc *p)
+{
+	p->cont_pending = 1;
+	sem_post(&init_wake);
+}
+
+static void flush_continues(void)
+{
+	pthread_mutex_lock(&proc_lock);
+	for (struct uproc *q = all_procs; q; q = q->next_all)
+		if (__atomic_exchange_n(&q->cont_pending, 0, __ATOMIC_SEQ_CST) && !q->zombie)
+			stop_notify_locked(q, 0xffff);
+	pthread_mutex_unlock(&proc_lock);
+}
+
+static void stop_notify_locked(struct uproc *p, int status)
+{
+	p->wait_report = status;
+	struct uproc *parent = p->ppid != 1 ? find_locked(p->ppid) : NULL;
+	if (parent && !parent->zombie) {
+		struct ksigaction *ka = &parent->act[SIGCHLD];
+		if (ka->handler != (uintptr_t)SIG_IGN && !(ka->flags & SA_NOCLDSTOP)) {
+			siginfo_t si;
+			child_info(p->pid, status, &si);
+			signal_raise(parent, 0, SIGCHLD, &si);
+		}
+		wake_waiters(parent);
+	}
 }
 
 /* kill(2) semantics for pid (> 0, -1, < -1); si NULL means SI_USER from t. */
@@ -553,6 +618,7 @@ int proc_wait_all(void)
 			return s;
 		while (sem_wait(&init_wake) < 0 && errno == EINTR)
 			;
+		flush_continues();
 		for (int tty = 0; tty < 2; tty++) {
 			uint64_t sigs = __atomic_exchange_n(&outside_pending[tty], 0, __ATOMIC_SEQ_CST);
 			for (int sig = 1; sig <= 64; sig++)

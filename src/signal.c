@@ -49,8 +49,9 @@ int sig_default_kills(int sig, int *core)
 	*core = 0;
 	switch (sig) {
 	case SIGCHLD: case SIGURG: case SIGWINCH: case SIGCONT:
-	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:	/* stop: not yet */
 		return 0;
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+		return 0;	/* they stop: see is_stop */
 	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS:
 	case SIGFPE: case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
 		*core = 1;
@@ -73,10 +74,35 @@ static int death_status(int sig)
 	return sig | (core ? 0x80 : 0);
 }
 
+static int is_stop(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+#define STOP_SIGS (BIT(SIGSTOP) | BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU))
+
+/* Default action of a stop signal: every thread parks at its next exit point
+ * until SIGCONT; the parent hears of it.  Called without locks. */
+static void proc_stop(struct uproc *p, int sig)
+{
+	pthread_mutex_lock(&p->lock);
+	int was = p->stopped;
+	if (!was && !p->exiting) {
+		p->stopped = sig;
+		for (struct uthread *o = p->threads; o; o = o->next)
+			thread_kick(o, 0);
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!was)
+		proc_stop_notify(p, (sig << 8) | 0x7f);
+}
+
 static int ignored(struct uproc *p, int sig)
 {
 	int core;
 	uintptr_t h = p->act[sig].handler;
+	if (sig == SIGSTOP || (is_stop(sig) && h == (uintptr_t)SIG_DFL))
+		return 0;	/* their default action is to stop */
 	return h == (uintptr_t)SIG_IGN || (h == (uintptr_t)SIG_DFL && !sig_default_kills(sig, &core));
 }
 
@@ -163,6 +189,20 @@ int signal_raise(struct uproc *p, int tid, int sig, const siginfo_t *si)
 		pthread_mutex_unlock(&p->lock);
 		proc_kill(p, SIGKILL);
 		return 0;
+	}
+	if (sig == SIGCONT) {	/* continues at generation, even if blocked */
+		for (struct uthread *o = p->threads; o; o = o->next)
+			o->pend.set &= ~STOP_SIGS;
+		p->pend.set &= ~STOP_SIGS;
+		if (p->stopped) {
+			p->stopped = 0;
+			pthread_cond_broadcast(&p->fork_cv);
+			proc_cont_later(p);	/* callers may hold the table lock */
+		}
+	} else if (is_stop(sig)) {
+		sigpend_clear(&p->pend, SIGCONT);
+		for (struct uthread *o = p->threads; o; o = o->next)
+			sigpend_clear(&o->pend, SIGCONT);
 	}
 	uint64_t blocked = t ? t->mask : ~0UL;
 	if (!t)
@@ -296,6 +336,11 @@ void signal_deliver(struct uthread *t, ucontext_t *uc, long restart_nr)
 			signalfd_update(p, t);
 		struct ksigaction ka = p->act[sig];
 		int core;
+		if (ka.handler == (uintptr_t)SIG_DFL && is_stop(sig)) {
+			pthread_mutex_unlock(&p->lock);
+			proc_stop(p, sig);	/* parks in user_return */
+			continue;
+		}
 		if (ka.handler == (uintptr_t)SIG_IGN ||
 		    (ka.handler == (uintptr_t)SIG_DFL && !sig_default_kills(sig, &core))) {
 			pthread_mutex_unlock(&p->lock);

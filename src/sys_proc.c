@@ -32,7 +32,8 @@ long sys_wait4(struct sysctx *c, long a[6])
 		return -EINVAL;
 	int idtype = pid > 0 ? P_PID : pid == -1 ? P_ALL : P_PGID;
 	int id = pid < -1 ? -pid : pid == 0 ? c->t->p->pgid : pid;
-	long r = proc_wait(c->t, idtype, id, options & WNOHANG, &status, NULL);
+	long r = proc_wait(c->t, idtype, id,
+			   WEXITED | (options & (WNOHANG | WUNTRACED | WCONTINUED)), &status, NULL);
 	if (r > 0 && a[1] && copy_to_user(c->t->p, a[1], &status, sizeof status))
 		return -EFAULT;
 	if (r > 0 && a[3]) {
@@ -58,7 +59,9 @@ long sys_waitid(struct sysctx *c, long a[6])
 		id = c->t->p->pgid;
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
-	long r = proc_wait(c->t, idtype, id, options & (WNOHANG | WNOWAIT), &status, &si);
+	long r = proc_wait(c->t, idtype, id,
+			   options & (WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED), &status,
+			   &si);
 	if (r >= 0 && a[2] && copy_to_user(c->t->p, a[2], &si, sizeof si))
 		return -EFAULT;
 	return r > 0 ? 0 : r;

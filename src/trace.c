@@ -44,6 +44,9 @@ void trace_exit(struct sysctx *c, long ret)
 	}
 	if (c->keep_regs)
 		ulog("[%d] %s() = ?\n", c->t->tid, n);
+	else if (ret == -512)	/* interrupted: restarted or EINTR on the way out */
+		ulog("[%d] %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = ? ERESTARTSYS\n", c->t->tid, n,
+		     args[0], args[1], args[2], args[3], args[4], args[5]);
 	else if (ret < 0 && ret > -4096)
 		ulog("[%d] %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = -1 %s (%ld)\n", c->t->tid,
 		     n, args[0], args[1], args[2], args[3], args[4], args[5],

@@ -162,6 +162,9 @@ struct uproc {
 	int oom_score_adj;
 	int oom_fd;			/* an open oom_score_adj being written, or -1 */
 	int fork_stop;			/* a fork is copying: threads park */
+	int stopped;			/* stopped by this signal (job control) */
+	int wait_report;		/* a stop/continue for the parent's wait */
+	int cont_pending;		/* continued: init is to tell the parent */
 	pthread_cond_t fork_cv;
 };
 
@@ -233,6 +236,8 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 	      siginfo_t *info);
 void user_return(struct uthread *t, ucontext_t *uc, long restart_nr);
 void fork_park(struct uthread *t);
+void proc_stop_notify(struct uproc *p, int status);
+void proc_cont_later(struct uproc *p);
 extern int show_stats;
 extern char *exec_shell;
 void fork_stats_print(void);
