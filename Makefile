@@ -66,3 +66,9 @@ asan: build/ufork-asan
 dash:
 	sh apps/dash/build.sh
 .PHONY: dash
+
+# Redis 7 from Debian's source package as static-PIE executables
+# (build/apps/redis-server, redis-cli, redis-benchmark, redis-check-rdb).
+redis:
+	sh apps/redis/build.sh
+.PHONY: redis
