@@ -3,9 +3,11 @@
  *
  * A sorted array of non-overlapping, page-aligned regions [start, end).
  * Inserting over existing regions replaces them (like MAP_FIXED); removing or
- * re-protecting part of a region splits it.  Adjacent regions are not merged:
- * the list stays close to what the µprocess asked for.  The caller holds the
- * µprocess lock.  Pure bookkeeping, no system calls: unit tested alone.
+ * re-protecting part of a region splits it.  Adjacent anonymous (or brk)
+ * regions alike in protection and flags are merged, as the kernel merges its
+ * vmas: an allocator that maps page after page keeps one region, so lookups
+ * and inserts stay cheap.  The caller holds the µprocess lock.  Pure
+ * bookkeeping, no system calls: unit tested alone.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -69,6 +71,27 @@ void vma_remove(struct vma_list *l, uintptr_t start, uintptr_t end)
 	l->n -= j - i;
 }
 
+static int mergeable(const struct vma *a, const struct vma *b)
+{
+	return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
+	       a->kind == b->kind && (a->kind == VMA_ANON || a->kind == VMA_BRK);
+}
+
+/* Merges the regions around index i with their neighbours where possible. */
+static void merge_around(struct vma_list *l, int i)
+{
+	if (i + 1 < l->n && mergeable(&l->v[i], &l->v[i + 1])) {
+		l->v[i].end = l->v[i + 1].end;
+		memmove(&l->v[i + 1], &l->v[i + 2], (l->n - i - 2) * sizeof *l->v);
+		l->n--;
+	}
+	if (i > 0 && i < l->n && mergeable(&l->v[i - 1], &l->v[i])) {
+		l->v[i - 1].end = l->v[i].end;
+		memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof *l->v);
+		l->n--;
+	}
+}
+
 int vma_insert(struct vma_list *l, uintptr_t start, uintptr_t end, int prot,
 	       int flags, enum vma_kind kind)
 {
@@ -79,6 +102,7 @@ int vma_insert(struct vma_list *l, uintptr_t start, uintptr_t end, int prot,
 	memmove(&l->v[i + 1], &l->v[i], (l->n - i) * sizeof *l->v);
 	l->v[i] = (struct vma){ start, end, prot, flags, kind };
 	l->n++;
+	merge_around(l, i);
 	return 0;
 }
 
@@ -88,8 +112,11 @@ int vma_protect(struct vma_list *l, uintptr_t start, uintptr_t end, int prot)
 		return -ENOMEM;
 	split_at(l, start);
 	split_at(l, end);
-	for (int i = lower(l, start); i < l->n && l->v[i].start < end; i++)
-		l->v[i].prot = prot;
+	int first = lower(l, start), last = first;
+	for (int i = first; i < l->n && l->v[i].start < end; i++)
+		l->v[last = i].prot = prot;
+	for (int i = last; i >= first && i >= 0; i--)	/* back to front: indices stay valid */
+		merge_around(l, i);
 	return 0;
 }
 

@@ -91,9 +91,30 @@ static void vma_many_regions(void)
 	vma_free(&l);
 }
 
+static void vma_merges_alike_neighbours(void)
+{
+	struct vma_list l = { 0 };
+	/* an allocator mapping page after page, top-down, keeps one region */
+	for (unsigned long i = 1000; i > 0; i--)
+		vma_insert(&l, i * K, (i + 1) * K, 3, 0x22, VMA_ANON);
+	CHECK(l.n == 1 && l.v[0].start == K && l.v[0].end == 1001 * K);
+	/* a guard page splits, and re-protecting it merges again */
+	vma_protect(&l, 500 * K, 501 * K, 0);
+	CHECK(l.n == 3);
+	vma_protect(&l, 500 * K, 501 * K, 3);
+	CHECK(l.n == 1);
+	/* different kinds, flags or protections stay apart */
+	vma_insert(&l, 1001 * K, 1002 * K, 3, 0x22, VMA_FILE);
+	vma_insert(&l, 1002 * K, 1003 * K, 1, 0x22, VMA_ANON);
+	vma_insert(&l, 1003 * K, 1004 * K, 3, 0x02, VMA_ANON);
+	CHECK(l.n == 4);
+	vma_free(&l);
+}
+
 int main(void)
 {
 	int any_failed = 0;
+	RUN(vma_merges_alike_neighbours);
 	RUN(vma_insert_replaces_and_splits);
 	RUN(vma_remove_middle_and_edges);
 	RUN(vma_protect_splits);
