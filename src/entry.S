@@ -40,15 +40,51 @@ ufork_sigsys_entry:
 	mov %rcx, TB_U_FS(%rax)
 	mov TB_RT_FS(%rax), %rcx
 	wrfsbase %rcx
-	sub $8, %rsp
-	call ufork_sigsys
-	add $8, %rsp
+	push %rdx			/* the ucontext, for the way back */
+	call ufork_sigsys		/* rsp is 16-aligned here: entry + push */
+	pop %rdi
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
 	mov TB_U_FS(%rax), %rcx
 	wrfsbase %rcx
 	movb $1, TB_SELECTOR(%rax)
-	ret
+	/*
+	 * Back to µprocess code without rt_sigreturn (one kernel entry less per
+	 * syscall): SIGSYS is installed with SA_NODEFER and an empty mask, so
+	 * the signal mask needs no restoring; the FPU state is reloaded from
+	 * the frame with xrstor; iretq loads RIP, RFLAGS and RSP at once.  The
+	 * registers are popped straight from the frame's gregs (mcontext at
+	 * offset 40 of the ucontext), turned in place into an iretq frame.
+	 */
+	mov 224(%rdi), %rsi		/* uc_mcontext.fpregs */
+	mov $-1, %eax
+	mov $-1, %edx
+	xrstor (%rsi)
+	lea 40(%rdi), %rdi		/* gregs */
+	mov 17*8(%rdi), %rax		/* eflags */
+	mov 15*8(%rdi), %rcx		/* rsp */
+	movq $0x33, 17*8(%rdi)		/* cs */
+	mov %rax, 18*8(%rdi)
+	mov %rcx, 19*8(%rdi)
+	movq $0x2b, 20*8(%rdi)		/* ss */
+	mov %rdi, %rsp
+	pop %r8
+	pop %r9
+	pop %r10
+	pop %r11
+	pop %r12
+	pop %r13
+	pop %r14
+	pop %r15
+	pop %rdi
+	pop %rsi
+	pop %rbp
+	pop %rbx
+	pop %rdx
+	pop %rax
+	pop %rcx
+	add $8, %rsp
+	iretq
 	.size ufork_sigsys_entry, .-ufork_sigsys_entry
 
 /* void ufork_signal_entry(int sig, siginfo_t *si, void *uc)

@@ -11,6 +11,7 @@
  *  - runtime handlers are installed with the raw syscall and ufork_restorer,
  *    never glibc's restorer (its syscall would be trapped).
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +43,7 @@ static int install(int sig, void (*fn)(int, siginfo_t *, void *), int extra)
 	/* SIG_INTERRUPT must reach a thread blocked inside the SIGSYS handler
 	 * (that is how a blocked forwarded call is interrupted); it does not
 	 * nest in itself.  Faults nest freely (SA_NODEFER). */
-	if (sig == SIGSYS || sig == SIG_INTERRUPT)
+	if (sig == SIG_INTERRUPT)
 		ka.mask = 1UL << (sig - 1);
 	return syscall(SYS_rt_sigaction, sig, &ka, NULL, 8);
 }
@@ -50,7 +51,9 @@ static int install(int sig, void (*fn)(int, siginfo_t *, void *), int extra)
 int host_signals_init(void)
 {
 	static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP };
-	if (install(SIGSYS, ufork_sigsys_entry, 0) < 0)
+	/* SIGSYS cannot nest (the selector is ALLOW while the runtime runs), and
+	 * its handler returns without rt_sigreturn: no mask to change or restore */
+	if (install(SIGSYS, ufork_sigsys_entry, SA_NODEFER) < 0)
 		return -1;
 	for (unsigned i = 0; i < sizeof faults / sizeof faults[0]; i++)
 		if (install(faults[i], ufork_signal_entry, SA_NODEFER) < 0)
@@ -85,6 +88,12 @@ int sud_check(char *err, size_t errlen)
 	if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE_BIT)) {
 		snprintf(err, errlen, "this kernel or CPU does not allow the FSGSBASE "
 			 "instructions in user space (Linux >= 5.9 on a CPU with fsgsbase needed)");
+		return -1;
+	}
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) {
+		snprintf(err, errlen, "the CPU or kernel does not enable XSAVE, which the "
+			 "runtime's syscall return path needs");
 		return -1;
 	}
 	static volatile char sel = SUD_ALLOW;

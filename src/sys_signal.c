@@ -151,8 +151,10 @@ long sys_rt_sigreturn(struct sysctx *c, long a[6])
 		}
 		memcpy(host + 464, keep, sizeof keep);
 		*(uint32_t *)(host + 24) &= mxcsr_mask ? mxcsr_mask : 0xffbf;
-		if (size > 512)
+		if (size > 512) {	/* a header xrstor accepts: standard form */
 			*(uint64_t *)(host + 512) &= xfeat;
+			memset(host + 520, 0, 56);
+		}
 	}
 	t->mask = k.uc_sigmask & ~UNBLOCKABLE;
 	/* like restore_altstack(): a bad saved altstack is ignored */
