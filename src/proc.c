@@ -443,7 +443,7 @@ static void child_info(int pid, int status, siginfo_t *info)
  * -EINTR by signal_deliver).
  */
 int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
-	      siginfo_t *info)
+	      siginfo_t *info, struct timeval child_time[2])
 {
 	struct uproc *p = t->p;
 	struct tblock *b = t->blk;
@@ -469,11 +469,20 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 			*status = z->zombie ? z->status : z->wait_report;
 			if (info)
 				child_info(z->pid, *status, info);
+			if (z->zombie && child_time) {	/* its own and its children's */
+				timeradd(&z->ut, &z->cut, &child_time[0]);
+				timeradd(&z->st, &z->cst, &child_time[1]);
+			}
 			if (!(options & WNOWAIT)) {
-				if (z->zombie)
+				if (z->zombie) {
+					timeradd(&p->cut, &z->ut, &p->cut);	/* RUSAGE_CHILDREN */
+					timeradd(&p->cut, &z->cut, &p->cut);
+					timeradd(&p->cst, &z->st, &p->cst);
+					timeradd(&p->cst, &z->cst, &p->cst);
 					unlink_free_locked(z);
-				else
+				} else {
 					z->wait_report = 0;
+				}
 			}
 			pthread_mutex_unlock(&proc_lock);
 			break;

@@ -4,6 +4,10 @@
  * init), and the host never sees these calls.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/times.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -32,13 +36,16 @@ long sys_wait4(struct sysctx *c, long a[6])
 		return -EINVAL;
 	int idtype = pid > 0 ? P_PID : pid == -1 ? P_ALL : P_PGID;
 	int id = pid < -1 ? -pid : pid == 0 ? c->t->p->pgid : pid;
+	struct timeval ct[2] = { { 0, 0 }, { 0, 0 } };
 	long r = proc_wait(c->t, idtype, id,
-			   WEXITED | (options & (WNOHANG | WUNTRACED | WCONTINUED)), &status, NULL);
+			   WEXITED | (options & (WNOHANG | WUNTRACED | WCONTINUED)), &status, NULL, ct);
 	if (r > 0 && a[1] && copy_to_user(c->t->p, a[1], &status, sizeof status))
 		return -EFAULT;
 	if (r > 0 && a[3]) {
 		struct rusage ru;
 		memset(&ru, 0, sizeof ru);
+		ru.ru_utime = ct[0];
+		ru.ru_stime = ct[1];
 		if (copy_to_user(c->t->p, a[3], &ru, sizeof ru))
 			return -EFAULT;
 	}
@@ -61,7 +68,7 @@ long sys_waitid(struct sysctx *c, long a[6])
 	memset(&si, 0, sizeof si);
 	long r = proc_wait(c->t, idtype, id,
 			   options & (WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED), &status,
-			   &si);
+			   &si, NULL);
 	if (r >= 0 && a[2] && copy_to_user(c->t->p, a[2], &si, sizeof si))
 		return -EFAULT;
 	return r > 0 ? 0 : r;
@@ -91,4 +98,124 @@ long sys_setpgid(struct sysctx *c, long a[6])
 long sys_setsid(struct sysctx *c, long a[6])
 {
 	return proc_setsid(c->t->p);
+}
+
+/*
+ * CPU time per µprocess.  The host accounts per thread: a µprocess's time is
+ * that of its live host threads (the caller's from RUSAGE_THREAD, the others'
+ * from /proc/self/task/<tid>/stat) plus what its exited threads left in
+ * uproc.ut/st; its children's is what wait collected in uproc.cut/cst.
+ */
+static void tick_tv(unsigned long ticks, struct timeval *tv)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	tv->tv_sec = ticks / hz;
+	tv->tv_usec = (ticks % hz) * (1000000 / hz);
+}
+
+static void other_thread_time(pid_t tid, struct timeval *u, struct timeval *s)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	char *q = strrchr(buf, ')');	/* fields after comm: 14 utime, 15 stime */
+	unsigned long ut = 0, st = 0;
+	if (q && sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2) {
+		struct timeval a, b;
+		tick_tv(ut, &a);
+		tick_tv(st, &b);
+		timeradd(u, &a, u);
+		timeradd(s, &b, s);
+	}
+}
+
+static void self_time(struct uthread *t, struct timeval *u, struct timeval *s, struct rusage *mine)
+{
+	struct uproc *p = t->p;
+	getrusage(RUSAGE_THREAD, mine);
+	pthread_mutex_lock(&p->lock);
+	*u = p->ut;
+	*s = p->st;
+	for (struct uthread *o = p->threads; o; o = o->next) {
+		if (o == t) {
+			timeradd(u, &mine->ru_utime, u);
+			timeradd(s, &mine->ru_stime, s);
+		} else if (o->host_tid) {
+			other_thread_time(o->host_tid, u, s);
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* On a thread's own host thread, as it leaves: its time goes to the process. */
+void usage_thread_exit(struct uthread *t)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_THREAD, &ru) < 0)
+		return;
+	pthread_mutex_lock(&t->p->lock);
+	timeradd(&t->p->ut, &ru.ru_utime, &t->p->ut);
+	timeradd(&t->p->st, &ru.ru_stime, &t->p->st);
+	pthread_mutex_unlock(&t->p->lock);
+}
+
+long sys_getrusage(struct sysctx *c, long a[6])
+{
+	struct uthread *t = c->t;
+	struct rusage ru, mine;
+	if (a[0] == RUSAGE_THREAD)
+		return sys_forward(c, a);
+	if (a[0] != RUSAGE_SELF && a[0] != RUSAGE_CHILDREN)
+		return -EINVAL;
+	memset(&ru, 0, sizeof ru);
+	if (a[0] == RUSAGE_SELF) {
+		self_time(t, &ru.ru_utime, &ru.ru_stime, &mine);
+		ru.ru_maxrss = mine.ru_maxrss;	/* the host's peak, an upper bound */
+		ru.ru_minflt = mine.ru_minflt;
+		ru.ru_majflt = mine.ru_majflt;
+		ru.ru_nvcsw = mine.ru_nvcsw;
+		ru.ru_nivcsw = mine.ru_nivcsw;
+	} else {
+		struct uproc *p = proc_get_locked(t->p->pid);
+		if (p) {
+			ru.ru_utime = p->cut;
+			ru.ru_stime = p->cst;
+		}
+		proc_put_locked();
+	}
+	return copy_to_user(t->p, a[1], &ru, sizeof ru);
+}
+
+long sys_times(struct sysctx *c, long a[6])
+{
+	struct uthread *t = c->t;
+	struct timeval u, s, cu = { 0, 0 }, cs = { 0, 0 };
+	struct rusage mine;
+	struct tms host, tm;
+	clock_t now = times(&host);
+	if (!a[0])
+		return now;
+	self_time(t, &u, &s, &mine);
+	struct uproc *p = proc_get_locked(t->p->pid);
+	if (p) {
+		cu = p->cut;
+		cs = p->cst;
+	}
+	proc_put_locked();
+	long hz = sysconf(_SC_CLK_TCK);
+#define TICKS(tv) ((clock_t)((tv).tv_sec * hz + (tv).tv_usec / (1000000 / hz)))
+	tm.tms_utime = TICKS(u);
+	tm.tms_stime = TICKS(s);
+	tm.tms_cutime = TICKS(cu);
+	tm.tms_cstime = TICKS(cs);
+#undef TICKS
+	if (copy_to_user(t->p, a[0], &tm, sizeof tm))
+		return -EFAULT;
+	return now;
 }

@@ -77,7 +77,7 @@ const struct syscall_desc syscall_table[] = {
 	F(getegid), F(getresuid), F(getresgid), F(getgroups), F(setuid), F(setgid),
 	F(setreuid), F(setregid), F(setresuid), F(setresgid), F(setgroups),
 	F(setfsuid), F(setfsgid), F(getrlimit), F(setrlimit), E(prlimit64),
-	F(getrusage), F(times), F(getpriority), F(setpriority), F(getcpu),
+	E(getrusage), E(times), F(getpriority), F(setpriority), F(getcpu),
 	F(sched_getaffinity), F(sched_setaffinity), F(sched_getparam),
 	F(sched_getscheduler), F(sched_get_priority_max), F(sched_get_priority_min),
 	F(capget), N(capset), N(reboot), N(mount), N(umount2), N(chroot),

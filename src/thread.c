@@ -49,6 +49,8 @@ struct uthread *thread_new(struct uproc *p, int tid)
 static void thread_unlink(struct uthread *t, int own_host_thread)
 {
 	struct uproc *p = t->p;
+	if (own_host_thread)
+		usage_thread_exit(t);
 	fd_sync(t);	/* children still copying our fd table */
 	sem_destroy(&t->fdsem);
 	sem_destroy(&t->vfork_done);

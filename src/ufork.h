@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <ucontext.h>
 
@@ -165,6 +166,8 @@ struct uproc {
 	int stopped;			/* stopped by this signal (job control) */
 	int wait_report;		/* a stop/continue for the parent's wait */
 	int cont_pending;		/* continued: init is to tell the parent */
+	struct timeval ut, st;		/* CPU time of its exited threads */
+	struct timeval cut, cst;	/* ... and of its reaped children (proc_lock) */
 	pthread_cond_t fork_cv;
 };
 
@@ -233,7 +236,8 @@ void proc_add(struct uproc *p);
 void proc_discard(struct uproc *p);
 int proc_count_ok(void);
 int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
-	      siginfo_t *info);
+	      siginfo_t *info, struct timeval child_time[2]);
+void usage_thread_exit(struct uthread *t);
 void user_return(struct uthread *t, ucontext_t *uc, long restart_nr);
 void fork_park(struct uthread *t);
 void proc_stop_notify(struct uproc *p, int status);
@@ -340,6 +344,7 @@ SYS(rt_sigtimedwait); SYS(rt_sigqueueinfo); SYS(rt_tgsigqueueinfo);
 SYS(signalfd); SYS(signalfd4); SYS(read); SYS(vfork); SYS(execveat);
 SYS(open); SYS(openat); SYS(stat); SYS(lstat); SYS(access); SYS(newfstatat);
 SYS(statx); SYS(faccessat); SYS(faccessat2); SYS(readlink); SYS(readlinkat);
+SYS(getrusage); SYS(times);
 #undef SYS
 
 /* ---- signals (signal.c) ---------------------------------------------- */
