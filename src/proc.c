@@ -510,6 +510,7 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 /* A child stopped or continued (status as wait reports it): tell the
  * parent with SIGCHLD (unless SA_NOCLDSTOP) and wake its waits. */
 static void stop_notify_locked(struct uproc *p, int status);
+#define NO_REPORT 0x10000000	/* stop_notify_locked: signal only, the report is set */
 
 void proc_stop_notify(struct uproc *p, int status)
 {
@@ -531,13 +532,15 @@ static void flush_continues(void)
 	pthread_mutex_lock(&proc_lock);
 	for (struct uproc *q = all_procs; q; q = q->next_all)
 		if (__atomic_exchange_n(&q->cont_pending, 0, __ATOMIC_SEQ_CST) && !q->zombie)
-			stop_notify_locked(q, 0xffff);
+			stop_notify_locked(q, 0xffff | NO_REPORT);	/* set at SIGCONT */
 	pthread_mutex_unlock(&proc_lock);
 }
 
 static void stop_notify_locked(struct uproc *p, int status)
 {
-	p->wait_report = status;
+	if (!(status & NO_REPORT))
+		p->wait_report = status;
+	status &= ~NO_REPORT;
 	struct uproc *parent = p->ppid != 1 ? find_locked(p->ppid) : NULL;
 	if (parent && !parent->zombie) {
 		struct ksigaction *ka = &parent->act[SIGCHLD];

@@ -236,26 +236,41 @@ static long open_generated(struct uthread *t, int pid, const char *entry, int fl
 	return fd;
 }
 
-/* open/openat: path at a[pathidx], flags at a[pathidx + 1]. */
-static long open_common(struct sysctx *c, long a[6], int pathidx)
+/* Reads the path argument a[idx] into path (PATH_BUF bytes; *entry points
+ * into it) and classifies it (PROC_NONE when it is not under /proc or cannot
+ * be read: the call is then forwarded as is). */
+#define PATH_BUF 4096
+static int classify(struct sysctx *c, long a[6], int idx, char *path, char *host, size_t hostlen,
+		    int *pid, const char **entry)
 {
-	char path[4096], host[4200];
-	long n = strncpy_from_user(c->t->p, path, a[pathidx], sizeof path);
+	long n = strncpy_from_user(c->t->p, path, a[idx], PATH_BUF);
 	if (n < 0 || strncmp(path, "/proc/", 6))
-		return sys_forward(c, a);
+		return PROC_NONE;
+	return resolve(c->t, path, host, hostlen, pid, entry);
+}
+
+/* The call with its path argument replaced by a runtime string. */
+static long forward_path(struct sysctx *c, long a[6], int idx, const char *path)
+{
+	long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
+	b[idx] = (long)path;
+	return host_syscall_cancellable(c->t, c->nr, b);
+}
+
+/* open/openat: path at a[idx], flags at a[idx + 1]. */
+static long open_common(struct sysctx *c, long a[6], int idx)
+{
+	char path[PATH_BUF], host[4200];
 	int pid;
 	const char *entry;
-	switch (resolve(c->t, path, host, sizeof host, &pid, &entry)) {
+	switch (classify(c, a, idx, path, host, sizeof host, &pid, &entry)) {
 	case PROC_ENOENT:
 		return -ENOENT;
 	case PROC_GEN:
 		fd_sync(c->t);
-		return open_generated(c->t, pid, entry, a[pathidx + 1]);
-	case PROC_HOST: {
-		long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
-		b[pathidx] = (long)host;
-		return host_syscall_cancellable(c->t, c->nr, b);
-	}
+		return open_generated(c->t, pid, entry, a[idx + 1]);
+	case PROC_HOST:
+		return forward_path(c, a, idx, host);
 	default:
 		return sys_forward(c, a);
 	}
@@ -271,17 +286,14 @@ long sys_openat(struct sysctx *c, long a[6])
 	return open_common(c, a, 1);
 }
 
-/* stat, lstat, access (path first) and newfstatat, statx, faccessat,
- * faccessat2, readlinkat's cousins (path second): the host equivalent. */
-static long path_common(struct sysctx *c, long a[6], int pathidx)
+/* The stat family and access: the host equivalent of the path (for exe, the
+ * program itself). */
+static long path_common(struct sysctx *c, long a[6], int idx)
 {
-	char path[4096], host[4200];
-	long n = strncpy_from_user(c->t->p, path, a[pathidx], sizeof path);
-	if (n < 0 || strncmp(path, "/proc/", 6))
-		return sys_forward(c, a);
+	char path[PATH_BUF], host[4200];
 	int pid;
 	const char *entry;
-	int kind = resolve(c->t, path, host, sizeof host, &pid, &entry);
+	int kind = classify(c, a, idx, path, host, sizeof host, &pid, &entry);
 	if (kind == PROC_ENOENT)
 		return -ENOENT;
 	if (kind == PROC_NONE)
@@ -293,9 +305,7 @@ static long path_common(struct sysctx *c, long a[6], int pathidx)
 		snprintf(host, sizeof host, "%s", b.s ? b.s : "");
 		free(b.s);
 	}
-	long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
-	b[pathidx] = (long)host;
-	return host_syscall_cancellable(c->t, c->nr, b);
+	return forward_path(c, a, idx, host);
 }
 
 long sys_stat(struct sysctx *c, long a[6]) { return path_common(c, a, 0); }
@@ -307,33 +317,27 @@ long sys_faccessat(struct sysctx *c, long a[6]) { return path_common(c, a, 1); }
 long sys_faccessat2(struct sysctx *c, long a[6]) { return path_common(c, a, 1); }
 
 /* readlink /proc/<pid>/exe: the program's path; other links: the host's. */
-static long readlink_common(struct sysctx *c, long a[6], int pathidx)
+static long readlink_common(struct sysctx *c, long a[6], int idx)
 {
-	char path[4096], host[4200];
-	long n = strncpy_from_user(c->t->p, path, a[pathidx], sizeof path);
-	if (n < 0 || strncmp(path, "/proc/", 6))
-		return sys_forward(c, a);
+	char path[PATH_BUF], host[4200];
 	int pid;
 	const char *entry;
-	int kind = resolve(c->t, path, host, sizeof host, &pid, &entry);
+	int kind = classify(c, a, idx, path, host, sizeof host, &pid, &entry);
 	if (kind == PROC_ENOENT)
 		return -ENOENT;
 	if (kind == PROC_NONE)
 		return sys_forward(c, a);
-	if (kind == PROC_GEN) {
-		if (strcmp(entry, "exe"))
-			return -EINVAL;	/* not a link */
-		struct buf b = { 0 };
-		if (gen_text(pid, entry, &b) < 0)
-			return -ENOENT;
-		size_t len = b.n < (size_t)a[pathidx + 2] ? b.n : (size_t)a[pathidx + 2];
-		long r = copy_to_user(c->t->p, a[pathidx + 1], b.s ? b.s : "", len);
-		free(b.s);
-		return r < 0 ? r : (long)len;
-	}
-	long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
-	b[pathidx] = (long)host;
-	return host_syscall_cancellable(c->t, c->nr, b);
+	if (kind != PROC_GEN)
+		return forward_path(c, a, idx, host);
+	if (strcmp(entry, "exe"))
+		return -EINVAL;	/* not a link */
+	struct buf b = { 0 };
+	if (gen_text(pid, entry, &b) < 0)
+		return -ENOENT;
+	size_t len = b.n < (size_t)a[idx + 2] ? b.n : (size_t)a[idx + 2];
+	long r = copy_to_user(c->t->p, a[idx + 1], b.s ? b.s : "", len);
+	free(b.s);
+	return r < 0 ? r : (long)len;
 }
 
 long sys_readlink(struct sysctx *c, long a[6]) { return readlink_common(c, a, 0); }

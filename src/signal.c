@@ -30,14 +30,6 @@
 #define BIT(sig) (1UL << ((sig) - 1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
 
-struct kucontext {
-	unsigned long uc_flags;
-	uintptr_t uc_link;
-	struct kstack uc_stack;
-	mcontext_t uc_mcontext;
-	uint64_t uc_sigmask;
-};
-
 struct rt_sigframe {
 	uintptr_t pretcode;
 	struct kucontext uc;
@@ -197,7 +189,8 @@ int signal_raise(struct uproc *p, int tid, int sig, const siginfo_t *si)
 		if (p->stopped) {
 			p->stopped = 0;
 			pthread_cond_broadcast(&p->fork_cv);
-			proc_cont_later(p);	/* callers may hold the table lock */
+			p->wait_report = 0xffff;	/* a wait right after kill sees it */
+			proc_cont_later(p);	/* SIGCHLD: callers may hold the table lock */
 		}
 	} else if (is_stop(sig)) {
 		sigpend_clear(&p->pend, SIGCONT);
@@ -299,6 +292,26 @@ static int setup_frame(struct uthread *t, int sig, const siginfo_t *si, ucontext
 	return 0;
 }
 
+/* With p->lock held, for a signal about to run its handler: SA_RESETHAND. */
+static void reset_if_oneshot(struct uproc *p, int sig, const struct ksigaction *ka)
+{
+	if (ka->flags & SA_RESETHAND) {
+		p->act[sig].handler = (uintptr_t)SIG_DFL;
+		p->act[sig].flags &= ~SA_SIGINFO;
+	}
+}
+
+/* Builds the handler's frame and blocks what the handler blocks; a frame
+ * that cannot be written kills with SIGSEGV, as Linux does. */
+static void run_handler(struct uthread *t, int sig, const siginfo_t *si, ucontext_t *uc,
+			const struct ksigaction *ka, uint64_t saved_mask)
+{
+	if (setup_frame(t, sig, si, uc, ka, saved_mask) < 0)
+		proc_exit(t, death_status(SIGSEGV));
+	t->mask |= ka->mask | ((ka->flags & SA_NODEFER) ? 0 : BIT(sig));
+	t->mask &= ~UNBLOCKABLE;
+}
+
 /* Syscalls Linux never restarts once a handler ran (ERESTARTNOHAND). */
 static int restart_with_handler(long nr, const struct ksigaction *ka)
 {
@@ -350,10 +363,7 @@ void signal_deliver(struct uthread *t, ucontext_t *uc, long restart_nr)
 			pthread_mutex_unlock(&p->lock);
 			proc_exit(t, death_status(sig));
 		}
-		if (ka.flags & SA_RESETHAND) {
-			p->act[sig].handler = (uintptr_t)SIG_DFL;
-			p->act[sig].flags &= ~SA_SIGINFO;
-		}
+		reset_if_oneshot(p, sig, &ka);
 		pthread_mutex_unlock(&p->lock);
 
 		if (restart_nr >= 0) {
@@ -367,10 +377,7 @@ void signal_deliver(struct uthread *t, ucontext_t *uc, long restart_nr)
 		}
 		uint64_t saved = t->restore_mask ? t->saved_mask : t->mask;
 		t->restore_mask = 0;
-		if (setup_frame(t, sig, &si, uc, &ka, saved) < 0)
-			proc_exit(t, death_status(SIGSEGV));
-		t->mask |= ka.mask | ((ka.flags & SA_NODEFER) ? 0 : BIT(sig));
-		t->mask &= ~UNBLOCKABLE;
+		run_handler(t, sig, &si, uc, &ka, saved);
 	}
 	if (restart_nr >= 0) {	/* no handler ran: restart transparently */
 		g[REG_RIP] -= 2;
@@ -399,15 +406,9 @@ void signal_fault(struct uthread *t, int sig, siginfo_t *si, ucontext_t *uc)
 		pthread_mutex_unlock(&p->lock);
 		proc_exit(t, death_status(sig));
 	}
-	if (ka.flags & SA_RESETHAND) {
-		p->act[sig].handler = (uintptr_t)SIG_DFL;
-		p->act[sig].flags &= ~SA_SIGINFO;
-	}
+	reset_if_oneshot(p, sig, &ka);
 	pthread_mutex_unlock(&p->lock);
-	if (setup_frame(t, sig, si, uc, &ka, t->mask) < 0)
-		proc_exit(t, death_status(SIGSEGV));
-	t->mask |= ka.mask | ((ka.flags & SA_NODEFER) ? 0 : BIT(sig));
-	t->mask &= ~UNBLOCKABLE;
+	run_handler(t, sig, si, uc, &ka, t->mask);
 }
 
 static int in_arena(uintptr_t ip)

@@ -29,6 +29,16 @@ static int in_user(struct uproc *p, uintptr_t a, size_t len)
 
 void drop_shared_range(struct uproc *p, uintptr_t start, uintptr_t end);
 
+/* Does p itself map every page of [addr, addr+len)?  (The shared area also
+ * holds other µprocesses' mappings.) */
+static int own_range(struct uproc *p, uintptr_t addr, size_t len)
+{
+	pthread_mutex_lock(&p->lock);
+	int mine = vma_covered(&p->vmas, addr, addr + len);
+	pthread_mutex_unlock(&p->lock);
+	return mine;
+}
+
 static long host_mmap(uintptr_t a, size_t len, int prot, int flags, int fd, long off)
 {
 	return syscall(SYS_mmap, a, len, prot, flags, fd, off) == -1 ? -errno : (long)a;
@@ -184,10 +194,7 @@ long sys_madvise(struct sysctx *c, long a[6])
 		return -EINVAL;
 	if (!in_user(p, a[0], PAGE_UP(a[1])))
 		return -ENOMEM;
-	pthread_mutex_lock(&p->lock);
-	int mine = vma_covered(&p->vmas, a[0], a[0] + PAGE_UP(a[1]));
-	pthread_mutex_unlock(&p->lock);
-	if (!mine)
+	if (!own_range(p, a[0], PAGE_UP(a[1])))
 		return -ENOMEM;
 	long r = syscall(SYS_madvise, a[0], a[1], a[2]) ? -errno : 0;
 	int set = 0, clear = 0;
@@ -335,9 +342,5 @@ long sys_mem_range(struct sysctx *c, long a[6])
 		return -EINVAL;
 	if (!in_user(p, a[0], PAGE_UP(a[1])))
 		return -ENOMEM;
-	/* only the caller's own mappings: the shared area also holds others' */
-	pthread_mutex_lock(&p->lock);
-	int mine = vma_covered(&p->vmas, a[0], a[0] + PAGE_UP(a[1]));
-	pthread_mutex_unlock(&p->lock);
-	return mine ? sys_forward(c, a) : -ENOMEM;
+	return own_range(p, a[0], PAGE_UP(a[1])) ? sys_forward(c, a) : -ENOMEM;
 }

@@ -13,14 +13,6 @@
 #define BIT(sig) (1UL << ((sig) - 1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
 
-struct kucontext {
-	unsigned long uc_flags;
-	uintptr_t uc_link;
-	struct kstack uc_stack;
-	mcontext_t uc_mcontext;
-	uint64_t uc_sigmask;
-};
-
 long sys_rt_sigaction(struct sysctx *c, long a[6])
 {
 	struct uproc *p = c->t->p;

@@ -135,6 +135,14 @@ struct sigpending {
 	struct sigq *more[65];
 };
 
+struct kucontext {		/* the kernel's ucontext (8-byte sigset) */
+	unsigned long uc_flags;
+	uintptr_t uc_link;
+	struct kstack uc_stack;
+	mcontext_t uc_mcontext;
+	uint64_t uc_sigmask;
+};
+
 struct uproc {
 	int pid, ppid, pgid, sid;	/* ppid, pgid, sid: under proc_lock */
 	int zombie;			/* all threads gone; waiting to be reaped */
