@@ -66,8 +66,8 @@ const struct syscall_desc syscall_table[] = {
 	E(rt_sigpending), E(rt_sigsuspend), E(rt_sigtimedwait), E(rt_sigqueueinfo),
 	E(rt_tgsigqueueinfo), E(kill), E(tkill), E(tgkill), E(pause),
 	E(signalfd), E(signalfd4), E(alarm), E(setitimer), E(getitimer),
-	N(timer_create), N(timer_settime), N(timer_gettime), N(timer_getoverrun),
-	N(timer_delete),
+	E(timer_create), E(timer_settime), E(timer_gettime), E(timer_getoverrun),
+	E(timer_delete),
 	/* time */
 	E(clock_gettime), E(clock_getres), E(gettimeofday), E(time),
 	F(nanosleep), F(clock_nanosleep), N(settimeofday), N(clock_settime),

@@ -352,7 +352,8 @@ SYS(rt_sigtimedwait); SYS(rt_sigqueueinfo); SYS(rt_tgsigqueueinfo);
 SYS(signalfd); SYS(signalfd4); SYS(read); SYS(vfork); SYS(execveat);
 SYS(open); SYS(openat); SYS(stat); SYS(lstat); SYS(access); SYS(newfstatat);
 SYS(statx); SYS(faccessat); SYS(faccessat2); SYS(readlink); SYS(readlinkat);
-SYS(getrusage); SYS(times);
+SYS(getrusage); SYS(times); SYS(timer_create); SYS(timer_settime);
+SYS(timer_gettime); SYS(timer_getoverrun); SYS(timer_delete);
 #undef SYS
 
 /* ---- signals (signal.c) ---------------------------------------------- */
