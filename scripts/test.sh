@@ -7,4 +7,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 sh scripts/deps.sh
 make -s
 make -s dash
+make -s redis
 exec bash tests/run.sh "$@"

@@ -159,14 +159,19 @@ static void generate(struct uproc *p, const char *entry, struct buf *b)
 				continue;
 			size_t kb = (v->end - v->start) >> 10;
 			size_t r = (v->prot & PROT_READ) ? resident(v->start, v->end) * 4 : 0;
+			/* text mapped from the image is clean and shared by every slot
+			 * running the program; shared-area memory is shared */
+			int text = v->kind == VMA_IMAGE && !(v->prot & PROT_WRITE) &&
+				   !(v->flags & MAP_ANONYMOUS);
 			int shared = v->kind == VMA_SHARED;
 			put(b, "Size:           %8zu kB\nKernelPageSize:        4 kB\n"
 			       "MMUPageSize:           4 kB\nRss:            %8zu kB\n"
-			       "Pss:            %8zu kB\nShared_Clean:          0 kB\n"
+			       "Pss:            %8zu kB\nShared_Clean:   %8zu kB\n"
 			       "Shared_Dirty:   %8zu kB\nPrivate_Clean:         0 kB\n"
 			       "Private_Dirty:  %8zu kB\nReferenced:     %8zu kB\n"
 			       "Anonymous:      %8zu kB\nSwap:                  0 kB\n",
-			    kb, r, r, shared ? r : 0, shared ? 0 : r, r, shared ? 0 : r);
+			    kb, r, r, text ? r : 0, shared ? r : 0, shared || text ? 0 : r, r,
+			    shared || text ? 0 : r);
 		}
 	} else if (!strcmp(entry, "cmdline")) {
 		if (p->cmdline) {

@@ -2,7 +2,7 @@
 # Redis 7 (static-PIE, MALLOC=libc, `make redis`) under ufork: BGSAVE and
 # BGREWRITEAOF fork a child that writes a snapshot while the parent serves
 # clients.  The server runs as
-#   ufork run build/apps/redis-server --port P --save "" --dir D --enable-debug-command local
+#   ufork run build/apps/redis-server --port P --bind 127.0.0.1 --save "" --dir D --enable-debug-command local
 # and our own redis-cli and redis-check-rdb run natively as tools; every
 # snapshot is loaded by a NATIVE redis-server (same binary) and compared.
 #   1. data: strings, integers, hashes, lists, sets, sorted sets, a stream, a
@@ -21,8 +21,10 @@
 #   5. SHUTDOWN NOSAVE makes `ufork run` exit 0; SIGTERM to `ufork run` ends
 #      a second server with status 0.
 # Builds Redis with `make -s redis` when build/apps/redis-server is missing
-# (minutes; skips when the build cannot run).  Loopback only; ports from
-# 61000-64999 (above the ephemeral range).  About 15 s on 2 cores.
+# (skips when the build cannot run; the build takes minutes, more than
+# tests/run.sh's default 30 s per test: run `make redis` first or raise
+# UFORK_TEST_TIMEOUT).  Loopback only; ports from 61000-64999 (above the
+# ephemeral range).  About 15 s on 2 cores (20 s with the CPUs busy).
 # shellcheck source-path=SCRIPTDIR source=lib.bash
 . "$(dirname "$0")/lib.bash"
 need_ufork
@@ -48,9 +50,20 @@ fi
 
 # --- processes: everything started here is killed on exit ------------------
 PIDS=()
+# tree PID: PID and its descendants (timeout -> ufork run -> runtime, or a
+# server and its save child), up to 4 levels
+tree() {
+    local p=$1 c
+    echo "$p"
+    [ "${2:-0}" -lt 4 ] || return 0
+    for c in $(pgrep -P "$p"); do tree "$c" $((${2:-0} + 1)); done
+}
 cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    local p all=()
+    for p in "${PIDS[@]}"; do
+        kill -0 "$p" 2>/dev/null && mapfile -t -O "${#all[@]}" all < <(tree "$p")
+    done
+    [ ${#all[@]} -gt 0 ] && kill -KILL "${all[@]}" 2>/dev/null
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
     rm -rf "$SCRATCH"
 }
