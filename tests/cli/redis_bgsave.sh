@@ -103,7 +103,7 @@ field() { rc "$1" info "$2" | sed -n "s/^$3://p"; }
 start_ufork() {
     local name=$1 port=$2 dir=$3
     shift 3
-    timeout -k 2 85 "$UFORK" run "$SERVER" --port "$port" --bind 127.0.0.1 --save "" \
+    timeout -k 2 85 "$UFORK" run --stats "$SERVER" --port "$port" --bind 127.0.0.1 --save "" \
         --dir "$dir" --enable-debug-command local "$@" \
         </dev/null >"$SCRATCH/$name.log" 2>"$SCRATCH/$name.err" &
     TPID=$!
@@ -454,6 +454,10 @@ wait_exit "$UTPID" 10
 [ "$status" = 999 ] && fail "ufork run still running 10 s after SHUTDOWN NOSAVE"
 [ "$status" = 0 ] || { tail -n 3 "$SCRATCH/ufork.err"; fail "ufork run exit status $status after SHUTDOWN NOSAVE"; }
 ok "SHUTDOWN NOSAVE: ufork run exited 0 after $((($(date +%s%N) - t) / 1000000)) ms"
+# what relocation did to the snapshots whose digests matched above
+total=$(grep -m1 "ufork: total copied" "$SCRATCH/ufork.err" || true)
+[ -n "$total" ] || fail "no --stats report from ufork"
+ok "relocation (--stats, all forks of the run): ${total#ufork: }"
 
 UP2=$(pick_port)
 mkdir -p "$SCRATCH/u2"
