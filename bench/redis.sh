@@ -475,9 +475,9 @@ echo "  under ufork the bytes copied into the child at fork (\`ufork run --stats
 echo "  runtime is one host process, so no per-µprocess RSS is visible from outside, and"
 echo "  freed slots of small children stay populated for reuse, so slot residency does"
 echo "  not isolate one child."
-echo "- child private memory under ufork comes from ufork's generated /proc/self/smaps,"
-echo "  which reports the program text mapped from the shared image memfd as"
-echo "  Private_Dirty: it exceeds the bytes copied by about the size of the text."
+echo "- child private memory under ufork comes from ufork's generated /proc/self/smaps"
+echo "  (Private_Dirty of the child's copied memory; the text mapped from the shared"
+echo "  image counts as Shared_Clean): with full copy it is everything copied at fork."
 echo "- footprint under ufork is the runtime's VmRSS: parent, child, cached slots and"
 echo "  the runtime itself."
 if [ $verbose = 1 ]; then
