@@ -92,57 +92,10 @@ if [ -n "$missing" ]; then
 fi
 
 # --- the machine's Debian mirror for $SUITE -----------------------------------
-# Prints "URI KEYRING" (KEYRING may be empty) for the first enabled deb/deb-src
-# entry whose suite is exactly $SUITE, from one-line and deb822 sources files.
-find_mirror() {
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -r "$f" ] || continue
-		awk -v suite="$SUITE" '
-			/^[ \t]*(deb|deb-src)[ \t]/ {
-				line = $0; key = ""
-				if (match(line, /\[[^]]*\]/)) {
-					opts = substr(line, RSTART + 1, RLENGTH - 2)
-					line = substr(line, 1, RSTART - 1) " " substr(line, RSTART + RLENGTH)
-					n = split(opts, o, /[ \t]+/)
-					for (i = 1; i <= n; i++)
-						if (tolower(o[i]) ~ /^signed-by=/) key = substr(o[i], 11)
-				}
-				split(line, w, /[ \t]+/)
-				k = (w[1] == "") ? 2 : 1
-				if (w[k + 2] == suite) { print w[k + 1], key; exit }
-			}' "$f"
-	done
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		awk -v suite="$SUITE" '
-			function flush(  n, i, s, u) {
-				if (types ~ /(^| )deb(-src)?( |$)/ && enabled != "no") {
-					n = split(suites, s, /[ \t]+/)
-					for (i = 1; i <= n; i++) if (s[i] == suite) {
-						split(uris, u, /[ \t]+/)
-						print u[1], key; found = 1; return
-					}
-				}
-			}
-			function reset() { types = uris = suites = key = ""; enabled = "yes" }
-			BEGIN { reset() }
-			/^#/ { next }
-			/^[ \t]*$/ { flush(); if (found) exit; reset(); next }
-			/^[ \t]/ { next }   # continuation (e.g. an inline Signed-By key)
-			{
-				field = tolower($0); sub(/:.*/, "", field)
-				val = $0; sub(/^[^:]*:[ \t]*/, "", val); sub(/[ \t]+$/, "", val)
-				if (field == "types") types = val
-				else if (field == "uris") uris = val
-				else if (field == "suites") suites = val
-				else if (field == "enabled") enabled = tolower(val)
-				else if (field == "signed-by" && val ~ /^\//) key = val
-			}
-			END { if (!found) flush() }' "$f"
-	done
-}
+# shellcheck source=../debian-mirror.sh
+. "$ROOT/apps/debian-mirror.sh"
 
-mirror=$(find_mirror | head -n 1)
+mirror=$(find_mirror "$SUITE" | head -n 1)
 uri=${mirror%% *}
 key=${mirror#* }
 [ -n "$uri" ] || die "no '$SUITE' entry found in the machine's apt sources"
