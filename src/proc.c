@@ -447,7 +447,6 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 {
 	struct uproc *p = t->p;
 	struct tblock *b = t->blk;
-	static const long none[6];
 	int r;
 	t->waiting = 1;
 	for (;;) {
@@ -500,7 +499,7 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 			r = -512;
 			break;
 		}
-		ufork_cancellable_syscall(&b->cancel, 34 /* pause */, none);
+		thread_sleep(t, NULL);
 	}
 	t->waiting = 0;
 	/* a reaped child's SIGCHLD stays pending, as on Linux */

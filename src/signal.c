@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <linux/futex.h>
 #include <unistd.h>
 
 #include "ufork.h"
@@ -155,7 +156,9 @@ void thread_kick(struct uthread *o, int kill)
 	if (kill)
 		o->blk->kill = 1;
 	__atomic_store_n(&o->blk->cancel, 1, __ATOMIC_SEQ_CST);
-	if (o->host_tid != gettid())
+	if (__atomic_load_n(&o->blk->sleeping, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &o->blk->cancel, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	else if (o->host_tid != gettid())
 		tgkill(getpid(), o->host_tid, SIG_INTERRUPT);
 }
 

@@ -165,10 +165,12 @@ long sys_rt_sigreturn(struct sysctx *c, long a[6])
  * returns -EINTR and signal_deliver runs the handler. */
 static long wait_for_signal(struct uthread *t)
 {
-	static const long none[6];
-	while (!signal_pending_for(t))
-		host_syscall_cancellable(t, SYS_pause, none);
-	return -EINTR;
+	for (;;) {
+		__atomic_store_n(&t->blk->cancel, 0, __ATOMIC_SEQ_CST);
+		if (signal_pending_for(t))
+			return -EINTR;
+		thread_sleep(t, NULL);
+	}
 }
 
 long sys_rt_sigsuspend(struct sysctx *c, long a[6])
@@ -315,16 +317,10 @@ long sys_rt_sigtimedwait(struct sysctx *c, long a[6])
 			r = -512;	/* a handled signal: EINTR */
 			break;
 		}
-		long none[6] = { 0 };
-		if (a[2]) {
-			struct timespec dl = { deadline / 1000000000L, deadline % 1000000000L };
-			long args[6] = { CLOCK_MONOTONIC, TIMER_ABSTIME, (long)&dl, 0 };
-			if (ufork_cancellable_syscall(&b->cancel, SYS_clock_nanosleep, args) == 0) {
-				r = -EAGAIN;
-				break;
-			}
-		} else {
-			ufork_cancellable_syscall(&b->cancel, SYS_pause, none);
+		struct timespec dl = { deadline / 1000000000L, deadline % 1000000000L };
+		if (thread_sleep(t, a[2] ? &dl : NULL) == 0) {
+			r = -EAGAIN;
+			break;
 		}
 	}
 	t->mask = real_mask;

@@ -214,3 +214,23 @@ void fd_sync(struct uthread *t)
 			t->fd_pending--;
 	}
 }
+
+/*
+ * The runtime's own waits (wait4, pause, sigsuspend, sigtimedwait) sleep on
+ * the thread's cancel word rather than in a host syscall that a signal must
+ * interrupt: a kick (thread_kick) sets the word and wakes the futex, with no
+ * host signal.  The futex compares the word atomically, so a kick between
+ * the caller's last check and the sleep is not lost.  deadline: absolute
+ * CLOCK_MONOTONIC, or NULL.  Returns 0 when the deadline passed, -EINTR
+ * otherwise (kicked, or woken for nothing: callers re-check).
+ */
+long thread_sleep(struct uthread *t, const struct timespec *deadline)
+{
+	struct tblock *b = t->blk;
+	__atomic_store_n(&b->sleeping, 1, __ATOMIC_SEQ_CST);
+	long r = syscall(SYS_futex, &b->cancel, FUTEX_WAIT_BITSET_PRIVATE, 0, deadline, NULL,
+			 FUTEX_BITSET_MATCH_ANY);
+	int e = errno;
+	__atomic_store_n(&b->sleeping, 0, __ATOMIC_SEQ_CST);
+	return r < 0 && e == ETIMEDOUT ? 0 : -EINTR;
+}

@@ -225,6 +225,7 @@ struct tblock {
 	int starting;			/* next SIGSYS is the start trap */
 	volatile int kill;		/* thread must leave at next exit point */
 	volatile int in_user;		/* about to run or running µprocess code */
+	volatile int sleeping;		/* in thread_sleep: a futex wake kicks it */
 };
 
 #define SUD_ALLOW 0
@@ -263,6 +264,7 @@ void itimer_cancel(struct uproc *p);
 void thread_exit(struct uthread *t) __attribute__((noreturn));
 int thread_spawn(struct uthread *t);
 void fd_sync(struct uthread *t);
+long thread_sleep(struct uthread *t, const struct timespec *deadline);
 void thread_spawn_cancel(struct uthread *t);
 struct uthread *thread_new(struct uproc *p, int tid);
 int pid_alloc(void);
