@@ -26,11 +26,14 @@
 #define TB_SELECTOR 0
 #define TB_RT_FS 8
 #define TB_U_FS 16
+#define TB_RECHECK 52
+#define TB_UC 56
 
 	.text
 
 /* void ufork_sigsys_entry(int sig, siginfo_t *si, void *uc) */
-	.globl ufork_sigsys_entry
+	.globl ufork_sigsys_entry, ufork_sigsys_return, ufork_sigsys_return_end
+	.globl ufork_sigsys_reenter
 	.type ufork_sigsys_entry, @function
 ufork_sigsys_entry:
 	mov %rsp, %rax
@@ -40,33 +43,45 @@ ufork_sigsys_entry:
 	mov %rcx, TB_U_FS(%rax)
 	mov TB_RT_FS(%rax), %rcx
 	wrfsbase %rcx
-	push %rdx			/* the ucontext, for the way back */
+	mov %rdx, TB_UC(%rax)		/* the ucontext, for the way back */
+	push %rdx
 	call ufork_sigsys		/* rsp is 16-aligned here: entry + push */
 	pop %rdi
-	mov %rsp, %rax
-	and $ALTSTACK_MASK, %rax
-	mov TB_U_FS(%rax), %rcx
-	wrfsbase %rcx
-	movb $1, TB_SELECTOR(%rax)
 	/*
 	 * Back to µprocess code without rt_sigreturn (one kernel entry less per
 	 * syscall): SIGSYS is installed with SA_NODEFER and an empty mask, so
 	 * the signal mask needs no restoring; the FPU state is reloaded from
-	 * the frame with xrstor; iretq loads RIP, RFLAGS and RSP at once.  The
-	 * registers are popped straight from the frame's gregs (mcontext at
-	 * offset 40 of the ucontext), turned in place into an iretq frame.
+	 * the frame with xrstor; iretq loads RIP, RFLAGS and RSP at once from an
+	 * iretq frame built in the mcontext's reserved words (the gregs stay
+	 * intact: the way back may be restarted).  rdi = ucontext, rsp = the
+	 * handler's entry rsp.
+	 *
+	 * A kick (SIG_INTERRUPT) that lands in [ufork_sigsys_return,
+	 * ufork_sigsys_return_end) is sent to ufork_sigsys_reenter, and one that
+	 * landed just before sets TB_RECHECK: either way the thread looks at its
+	 * signals again before it leaves (no delivery is put off).
 	 */
+ufork_sigsys_return:
+	mov %rsp, %rax
+	and $ALTSTACK_MASK, %rax
+	cmpl $0, TB_RECHECK(%rax)
+	jne ufork_sigsys_reenter
+	mov TB_U_FS(%rax), %rcx
+	wrfsbase %rcx
+	movb $1, TB_SELECTOR(%rax)
 	mov 224(%rdi), %rsi		/* uc_mcontext.fpregs */
 	mov $-1, %eax
 	mov $-1, %edx
 	xrstor (%rsi)
 	lea 40(%rdi), %rdi		/* gregs */
+	mov 16*8(%rdi), %rax		/* rip */
+	mov %rax, 24*8(%rdi)
+	movq $0x33, 25*8(%rdi)		/* cs */
 	mov 17*8(%rdi), %rax		/* eflags */
-	mov 15*8(%rdi), %rcx		/* rsp */
-	movq $0x33, 17*8(%rdi)		/* cs */
-	mov %rax, 18*8(%rdi)
-	mov %rcx, 19*8(%rdi)
-	movq $0x2b, 20*8(%rdi)		/* ss */
+	mov %rax, 26*8(%rdi)
+	mov 15*8(%rdi), %rax		/* rsp */
+	mov %rax, 27*8(%rdi)
+	movq $0x2b, 28*8(%rdi)		/* ss */
 	mov %rdi, %rsp
 	pop %r8
 	pop %r9
@@ -83,9 +98,27 @@ ufork_sigsys_entry:
 	pop %rdx
 	pop %rax
 	pop %rcx
-	add $8, %rsp
+	add $9*8, %rsp			/* past rsp..fpregs to the iretq frame */
 	iretq
+ufork_sigsys_return_end:
 	.size ufork_sigsys_entry, .-ufork_sigsys_entry
+
+/* Back into the runtime from the way out (see above): rsp is somewhere in
+ * the SIGSYS frame on the alternate stack, so masking it finds the block. */
+	.type ufork_sigsys_reenter, @function
+ufork_sigsys_reenter:
+	mov %rsp, %rax
+	and $ALTSTACK_MASK, %rax
+	movb $0, TB_SELECTOR(%rax)
+	mov TB_RT_FS(%rax), %rcx
+	wrfsbase %rcx
+	mov TB_UC(%rax), %rdi
+	lea -8(%rdi), %rsp		/* the handler's entry rsp */
+	push %rdi
+	call ufork_sigsys_again
+	pop %rdi
+	jmp ufork_sigsys_return
+	.size ufork_sigsys_reenter, .-ufork_sigsys_reenter
 
 /* void ufork_signal_entry(int sig, siginfo_t *si, void *uc)
  * Saves the interrupted selector and FS base on the stack; the C handler gets

@@ -456,8 +456,15 @@ void ufork_signal(int sig, siginfo_t *si, void *ucv, uintptr_t *saved)
 		if (in_arena(ip)) {	/* in µprocess code: a safe point */
 			__atomic_store_n(&b->in_user, 0, __ATOMIC_SEQ_CST);
 			user_return(t, uc, -1);
+		} else if (ip >= (uintptr_t)ufork_sigsys_return &&
+			   ip < (uintptr_t)ufork_sigsys_return_end) {
+			/* on the way out of a syscall: go back in and look again */
+			uc->uc_mcontext.gregs[REG_RIP] = (uintptr_t)ufork_sigsys_reenter;
+		} else if (__atomic_load_n(&b->in_user, __ATOMIC_SEQ_CST)) {
+			/* past its last look but not yet on the way out */
+			__atomic_store_n(&b->recheck, 1, __ATOMIC_SEQ_CST);
 		}
-		return;		/* in the runtime: it checks at its exit point */
+		return;		/* elsewhere in the runtime: it checks at its exit point */
 	}
 	if (!in_arena(ip) || !t) {
 		if (ip >= (uintptr_t)ufork_uaccess_begin && ip < (uintptr_t)ufork_uaccess_end) {

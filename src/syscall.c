@@ -109,3 +109,13 @@ void ufork_sigsys(int sig, siginfo_t *si, void *ucv)
 		trace_exit(&c, ret);
 	user_return(t, uc, ret == -512 ? c.nr : -1);
 }
+
+/* The way out of a syscall was interrupted by a kick (entry.S): look at
+ * signals, kills and stops again before leaving. */
+void ufork_sigsys_again(void *ucv)
+{
+	struct tblock *b = current_block();
+	__atomic_store_n(&b->recheck, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&b->in_user, 0, __ATOMIC_SEQ_CST);
+	user_return(b->ut, ucv, -1);
+}

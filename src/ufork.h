@@ -226,7 +226,11 @@ struct tblock {
 	volatile int kill;		/* thread must leave at next exit point */
 	volatile int in_user;		/* about to run or running µprocess code */
 	volatile int sleeping;		/* in thread_sleep: a futex wake kicks it */
+	volatile int recheck;		/* 52: kicked on its way out: look again */
+	void *uc;			/* 56: the SIGSYS frame being returned from */
 };
+_Static_assert(offsetof(struct tblock, recheck) == 52 && offsetof(struct tblock, uc) == 56,
+	       "entry.S knows these offsets");
 
 #define SUD_ALLOW 0
 #define SUD_BLOCK 1
@@ -331,6 +335,8 @@ extern const struct syscall_desc syscall_table[];
 extern const int syscall_table_size;
 extern int trace_syscalls;
 void ufork_sigsys(int sig, siginfo_t *si, void *uc);
+void ufork_sigsys_again(void *uc);
+extern char ufork_sigsys_return[], ufork_sigsys_return_end[], ufork_sigsys_reenter[];
 
 long sys_forward(struct sysctx *c, long a[6]);
 long host_syscall_cancellable(struct uthread *t, long nr, const long a[6]);
