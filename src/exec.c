@@ -317,8 +317,7 @@ static long do_execve(struct sysctx *c, const char *path, uintptr_t uargv, uintp
 	memset(fp, 0, 464);			/* legacy area, before sw_reserved */
 	*(uint16_t *)fp = 0x37f;		/* FCW */
 	*(uint32_t *)(fp + 24) = 0x1f80;	/* MXCSR */
-	const uint32_t *sw = (const uint32_t *)(fp + 464);
-	if (sw[0] == 0x46505853U && sw[4] > 512)
+	if (xstate_size(fp) > 512)
 		memset(fp + 512, 0, 64);	/* XSAVE header: every component initial */
 	t->blk->u_fs = 0;
 	c->keep_regs = 1;

@@ -365,10 +365,7 @@ long sys_fork(struct sysctx *c, long a[6])
 	ct->start.gregs[REG_CSGSFS] = csgsfs;
 	ct->start.gregs[REG_RAX] = 0;
 	ct->start.fs = reloc1(p, t->blk->u_fs, delta);
-	size_t fpsize = 512;
-	const uint32_t *sw = (const uint32_t *)((char *)c->uc->uc_mcontext.fpregs + 464);
-	if (sw[0] == 0x46505853U)
-		fpsize = sw[4];
+	size_t fpsize = xstate_size(c->uc->uc_mcontext.fpregs);
 	ct->start.fpstate = malloc(fpsize);
 	if (ct->start.fpstate) {
 		memcpy(ct->start.fpstate, c->uc->uc_mcontext.fpregs, fpsize);

@@ -239,10 +239,16 @@ int signal_pending_for(struct uthread *t)
 	return ((t->pend.set | t->p->pend.set) & ~m) != 0 || t->p->exiting;
 }
 
-static size_t fpstate_size(const void *fp)
+size_t xstate_extended_size(const void *fp)
 {
 	const uint32_t *sw = (const uint32_t *)((const char *)fp + 464);
 	return sw[0] == 0x46505853U ? sw[1] : 512;	/* FP_XSTATE_MAGIC1 */
+}
+
+size_t xstate_size(const void *fp)
+{
+	const uint32_t *sw = (const uint32_t *)((const char *)fp + 464);
+	return sw[0] == 0x46505853U ? sw[4] : 512;
 }
 
 static int on_altstack(struct uthread *t, uintptr_t sp)
@@ -263,7 +269,7 @@ static int setup_frame(struct uthread *t, int sig, const siginfo_t *si, ucontext
 		sp = t->altstack.ss_sp + t->altstack.ss_size;
 	else
 		sp -= 128;	/* red zone */
-	size_t fpsize = fpstate_size(uc->uc_mcontext.fpregs);
+	size_t fpsize = xstate_extended_size(uc->uc_mcontext.fpregs);
 	sp = (sp - fpsize) & ~63UL;
 	uintptr_t fpaddr = sp;
 	sp = ((sp - sizeof(struct rt_sigframe)) & ~15UL) - 8;

@@ -128,8 +128,7 @@ long sys_rt_sigreturn(struct sysctx *c, long a[6])
 	g[REG_EFL] = (g[REG_EFL] & ~fix) | (k.uc_mcontext.gregs[REG_EFL] & fix);
 	if (k.uc_mcontext.fpregs) {
 		unsigned char *host = (unsigned char *)c->uc->uc_mcontext.fpregs;
-		const uint32_t *sw = (const uint32_t *)(host + 464);
-		size_t size = sw[0] == 0x46505853U ? sw[4] : 512;	/* xstate_size */
+		size_t size = xstate_size(host);
 		unsigned char keep[48], buf[512];
 		memcpy(keep, host + 464, sizeof keep);
 		uint32_t mxcsr_mask = *(uint32_t *)(host + 28);

@@ -33,10 +33,7 @@ long sys_clone(struct sysctx *c, long a[6])
 
 	fd_sync(t);	/* the new thread shares our fd table from its birth */
 	greg_t *g = c->uc->uc_mcontext.gregs;
-	size_t fpsize = 512;
-	const uint32_t *sw = (const uint32_t *)((char *)c->uc->uc_mcontext.fpregs + 464);
-	if (sw[0] == 0x46505853U)
-		fpsize = sw[4];
+	size_t fpsize = xstate_size(c->uc->uc_mcontext.fpregs);
 	void *fp = malloc(fpsize);
 	if (!fp)
 		return -ENOMEM;

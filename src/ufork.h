@@ -366,6 +366,11 @@ SYS(timer_gettime); SYS(timer_getoverrun); SYS(timer_delete);
 
 /* ---- signals (signal.c) ---------------------------------------------- */
 
+/* Sizes of the XSAVE image in a host signal frame (from the kernel's
+ * software-reserved bytes): with the trailing magic (extended) or without. */
+size_t xstate_size(const void *fpregs);
+size_t xstate_extended_size(const void *fpregs);
+
 int signal_raise(struct uproc *p, int tid, int sig, const siginfo_t *si);
 int signal_pending_for(struct uthread *t);
 void sigpend_add(struct sigpending *sp, int sig, const siginfo_t *si);
