@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/mman.h>
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
@@ -199,6 +201,18 @@ static int same_layout(const struct vma_list *pv, const struct vma_list *cv, uin
 	return j == cv->n;
 }
 
+/* A MAP_SHARED mapping the parent placed inside its own slot (MAP_FIXED):
+ * the child gets the same pages at the same offset of its slot.  mremap with
+ * an old size of 0 makes a second mapping of a shared mapping's pages. */
+static int share_in_slot(const struct vma *v, struct uproc *child, uintptr_t delta)
+{
+	if (syscall(SYS_mremap, v->start, 0, v->end - v->start, MREMAP_MAYMOVE | MREMAP_FIXED,
+		    v->start + delta) == -1)
+		return -errno;
+	return vma_insert(&child->vmas, v->start + delta, v->end + delta, v->prot, v->flags,
+			  v->kind);
+}
+
 /* The child maps the parent's shared-area mappings too: one more sharer. */
 static int share_area(struct uproc *p, struct uproc *child)
 {
@@ -267,11 +281,15 @@ static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *s
 			st->recycled = 1;
 			for (int i = 0; i < p->vmas.n; i++) {
 				const struct vma *v = &p->vmas.v[i];
-				if (v->kind == VMA_SHARED ||
-				    (v->kind == VMA_IMAGE && !(v->prot & PROT_WRITE) &&
-				     !(v->flags & MAP_ANONYMOUS)))
+				if (v->kind == VMA_SHARED && !in_area(v))
+					r = share_in_slot(v, child, delta);	/* not the old one's */
+				else if (v->kind == VMA_SHARED ||
+					 (v->kind == VMA_IMAGE && !(v->prot & PROT_WRITE) &&
+					  !(v->flags & MAP_ANONYMOUS)))
 					continue;
-				if ((r = refill_region(p, v, delta, st)) < 0)
+				else
+					r = refill_region(p, v, delta, st);
+				if (r < 0)
 					return r;
 			}
 			return share_area(p, child);
@@ -284,8 +302,11 @@ static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *s
 		return r;
 	for (int i = 0; i < p->vmas.n; i++) {
 		const struct vma *v = &p->vmas.v[i];
-		if (v->kind == VMA_SHARED)
-			continue;	/* the shared area: below; inside the slot: not yet */
+		if (v->kind == VMA_SHARED) {	/* the shared area: below */
+			if (!in_area(v) && (r = share_in_slot(v, child, delta)) < 0)
+				return r;
+			continue;
+		}
 		if (v->kind == VMA_IMAGE && !(v->prot & PROT_WRITE) && (v->flags & MAP_ANONYMOUS) == 0)
 			continue;	/* text: mapped from the memfd above */
 		if (v->flags & VMA_DONTFORK) {
