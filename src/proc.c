@@ -70,7 +70,12 @@ struct uproc *proc_new(struct image *img, struct uproc *parent)
 	p->pgid = parent ? parent->pgid : p->pid;
 	p->sid = parent ? parent->sid : 1;
 	p->oom_fd = -1;
+	if (!parent)
+		rlimits_init(p->rlim);
 	if (parent) {
+		pthread_mutex_lock(&parent->lock);
+		memcpy(p->rlim, parent->rlim, sizeof p->rlim);
+		pthread_mutex_unlock(&parent->lock);
 		memcpy(p->comm, parent->comm, sizeof p->comm);
 		p->oom_score_adj = parent->oom_score_adj;
 		p->cmdline = malloc(parent->cmdline_len + 1);
@@ -102,6 +107,7 @@ struct uproc *proc_new_borrowed(struct uproc *parent)
 	p->sid = parent->sid;
 	p->oom_fd = -1;
 	memcpy(p->comm, parent->comm, sizeof p->comm);
+	memcpy(p->rlim, parent->rlim, sizeof p->rlim);
 	proc_layout(p);
 	return p;
 }

@@ -55,15 +55,12 @@ int sig_default_kills(int sig, int *core)
 }
 
 /* The wait status of death by sig, with the core flag when Linux would dump. */
-static int death_status(int sig)
+static int death_status(struct uproc *p, int sig)
 {
 	int core;
 	sig_default_kills(sig, &core);
-	if (core) {
-		struct rlimit rl;
-		if (getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_cur == 0)
-			core = 0;
-	}
+	if (core && p->rlim[RLIMIT_CORE].rlim_cur == 0)
+		core = 0;	/* no core where Linux would write none */
 	return sig | (core ? 0x80 : 0);
 }
 
@@ -316,7 +313,7 @@ static void run_handler(struct uthread *t, int sig, const siginfo_t *si, ucontex
 			const struct ksigaction *ka, uint64_t saved_mask)
 {
 	if (setup_frame(t, sig, si, uc, ka, saved_mask) < 0)
-		proc_exit(t, death_status(SIGSEGV));
+		proc_exit(t, death_status(t->p, SIGSEGV));
 	t->mask |= ka->mask | ((ka->flags & SA_NODEFER) ? 0 : BIT(sig));
 	t->mask &= ~UNBLOCKABLE;
 }
@@ -370,7 +367,7 @@ void signal_deliver(struct uthread *t, ucontext_t *uc, long restart_nr)
 		}
 		if (ka.handler == (uintptr_t)SIG_DFL) {
 			pthread_mutex_unlock(&p->lock);
-			proc_exit(t, death_status(sig));
+			proc_exit(t, death_status(t->p, sig));
 		}
 		reset_if_oneshot(p, sig, &ka);
 		pthread_mutex_unlock(&p->lock);
@@ -413,7 +410,7 @@ void signal_fault(struct uthread *t, int sig, siginfo_t *si, ucontext_t *uc)
 		ka.handler = (uintptr_t)SIG_DFL;
 	if (ka.handler == (uintptr_t)SIG_DFL) {
 		pthread_mutex_unlock(&p->lock);
-		proc_exit(t, death_status(sig));
+		proc_exit(t, death_status(t->p, sig));
 	}
 	reset_if_oneshot(p, sig, &ka);
 	pthread_mutex_unlock(&p->lock);

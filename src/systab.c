@@ -76,7 +76,7 @@ const struct syscall_desc syscall_table[] = {
 	F(uname), F(sysinfo), F(getrandom), F(getuid), F(getgid), F(geteuid),
 	F(getegid), F(getresuid), F(getresgid), F(getgroups), F(setuid), F(setgid),
 	F(setreuid), F(setregid), F(setresuid), F(setresgid), F(setgroups),
-	F(setfsuid), F(setfsgid), F(getrlimit), F(setrlimit), E(prlimit64),
+	F(setfsuid), F(setfsgid), E(getrlimit), E(setrlimit), E(prlimit64),
 	E(getrusage), E(times), F(getpriority), F(setpriority), F(getcpu),
 	F(sched_getaffinity), F(sched_setaffinity), F(sched_getparam),
 	F(sched_getscheduler), F(sched_get_priority_max), F(sched_get_priority_min),

@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <ucontext.h>
@@ -174,6 +175,7 @@ struct uproc {
 	int stopped;			/* stopped by this signal (job control) */
 	int wait_report;		/* a stop/continue for the parent's wait */
 	int cont_pending;		/* continued: init is to tell the parent */
+	struct rlimit rlim[RLIM_NLIMITS];	/* its own resource limits (lock) */
 	struct timeval ut, st;		/* CPU time of its exited threads */
 	struct timeval cut, cst;	/* ... and of its reaped children (proc_lock) */
 	pthread_cond_t fork_cv;
@@ -274,6 +276,7 @@ struct uthread *thread_new(struct uproc *p, int tid);
 int pid_alloc(void);
 int proc_wait_all(void);	/* returns the first µprocess's wait status */
 void init_setup(void);
+void rlimits_init(struct rlimit lim[RLIM_NLIMITS]);
 void first_exited(int status, int last);	/* main.c: tell the front process */
 int proc_host_tid(int pid);
 struct uproc *proc_get_locked(int pid);	/* takes the table lock; NULL if none */
@@ -360,7 +363,7 @@ SYS(rt_sigtimedwait); SYS(rt_sigqueueinfo); SYS(rt_tgsigqueueinfo);
 SYS(signalfd); SYS(signalfd4); SYS(read); SYS(vfork); SYS(execveat);
 SYS(open); SYS(openat); SYS(stat); SYS(lstat); SYS(access); SYS(newfstatat);
 SYS(statx); SYS(faccessat); SYS(faccessat2); SYS(readlink); SYS(readlinkat);
-SYS(getrusage); SYS(times); SYS(timer_create); SYS(timer_settime);
+SYS(getrusage); SYS(times); SYS(getrlimit); SYS(setrlimit); SYS(timer_create); SYS(timer_settime);
 SYS(timer_gettime); SYS(timer_getoverrun); SYS(timer_delete);
 #undef SYS
 
