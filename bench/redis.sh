@@ -173,16 +173,18 @@ resp_field() { resp INFO "$1"; F=${R#*$'\n'"$2":}; F=${F%%$'\r'*}; }
 
 record() { echo "$1 $2 $3 $4" >>"$RES"; }   # SIZE MODE KEY VALUE
 
-# --- data: 1000 SET commands of 100,000 random bytes, fixed length each ------
-log "generating 1000 x 100,000 random bytes"
+# --- data: SET commands of 100,000 random bytes, fixed length each ------------
+NVALS=10
+for s in $SIZES; do [ $((s * 10)) -gt "$NVALS" ] && NVALS=$((s * 10)); done
+log "generating $NVALS x 100,000 random bytes"
 exec 3</dev/urandom
-for i in $(seq 0 999); do
-    printf '*3\r\n$3\r\nSET\r\n$8\r\nval:%04d\r\n$100000\r\n' "$i"
+for i in $(seq 0 $((NVALS - 1))); do
+    printf '*3\r\n$3\r\nSET\r\n$9\r\nval:%05d\r\n$100000\r\n' "$i"
     head -c 100000 <&3
     printf '\r\n'
 done >"$SCRATCH/data.resp"
 exec 3<&-
-CMDLEN=$(($(stat -c %s "$SCRATCH/data.resp") / 1000))
+CMDLEN=$(($(stat -c %s "$SCRATCH/data.resp") / NVALS))
 
 # --- one server, one mode, one size --------------------------------------------
 # start MODE SIZE: sets PORT, SPID (the server: native redis-server or
