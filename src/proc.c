@@ -19,6 +19,7 @@
  * the table links are guarded by proc_lock.
  */
 #include <elf.h>
+#include <sched.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -720,19 +721,28 @@ long proc_getids(struct uproc *self, int pid, int want_sid)
 	return r;
 }
 
+/* The host thread behind a thread of µprocess pid (0 if none).  A thread
+ * just created may not know its host tid yet: wait for it, briefly. */
 int proc_host_tid(int pid)
 {
-	int tid = 0;
-	pthread_mutex_lock(&proc_lock);
-	struct uproc *q = find_locked(pid);
-	if (q) {
-		pthread_mutex_lock(&q->lock);
-		for (struct uthread *o = q->threads; o && !tid; o = o->next)
-			tid = o->host_tid;
-		pthread_mutex_unlock(&q->lock);
+	for (int tries = 0; tries < 10000; tries++) {
+		int tid = 0, any = 0;
+		pthread_mutex_lock(&proc_lock);
+		struct uproc *q = find_locked(pid);
+		if (q && !q->zombie) {
+			pthread_mutex_lock(&q->lock);
+			for (struct uthread *o = q->threads; o && !tid; o = o->next) {
+				any = 1;
+				tid = __atomic_load_n(&o->host_tid, __ATOMIC_ACQUIRE);
+			}
+			pthread_mutex_unlock(&q->lock);
+		}
+		pthread_mutex_unlock(&proc_lock);
+		if (tid || !any)
+			return tid;
+		sched_yield();
 	}
-	pthread_mutex_unlock(&proc_lock);
-	return tid;
+	return 0;
 }
 
 struct uproc *proc_get_locked(int pid)

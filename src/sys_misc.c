@@ -141,3 +141,26 @@ long sys_prctl(struct sysctx *c, long a[6])
 		return -EINVAL;
 	}
 }
+
+/*
+ * Calls that name a process by pid (scheduling, affinity, priority): a
+ * µprocess pid means nothing to the host, so it becomes the host thread
+ * behind that µprocess's main thread; 0 is the calling thread as on Linux.
+ * getpriority/setpriority take (which, who): only PRIO_PROCESS is supported.
+ */
+long sys_pid_arg(struct sysctx *c, long a[6])
+{
+	int prio = c->nr == SYS_getpriority || c->nr == SYS_setpriority;
+	int idx = prio ? 1 : 0;
+	if (prio && a[0] != PRIO_PROCESS)
+		return -EINVAL;
+	if (a[idx] != 0) {
+		int tid = a[idx] == c->t->p->pid ? c->t->host_tid : proc_host_tid(a[idx]);
+		if (!tid)
+			return -ESRCH;
+		long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
+		b[idx] = tid;
+		return host_syscall_cancellable(c->t, c->nr, b);
+	}
+	return sys_forward(c, a);
+}

@@ -6,6 +6,8 @@
  *                the state per µprocess or the call has no process state;
  *   E(name)      emulated by sys_<name> in a sys_*.c file;
  *   R(name)      forwarded once its address range is the caller's own;
+ *   P(name)      forwarded with its µprocess pid argument turned into the
+ *                host thread behind that µprocess (sys_misc.c);
  *   N(name)      known but refused with -ENOSYS (bypasses the runtime or not
  *                supported yet).
  * A number not listed answers -ENOSYS too.
@@ -18,6 +20,7 @@
 #define E(n) [SYS_##n] = { #n, sys_##n }
 #define N(n) [SYS_##n] = { #n, 0 }
 #define R(n) [SYS_##n] = { #n, sys_mem_range }
+#define P(n) [SYS_##n] = { #n, sys_pid_arg }
 
 const struct syscall_desc syscall_table[] = {
 	/* files and directories */
@@ -77,10 +80,10 @@ const struct syscall_desc syscall_table[] = {
 	F(getegid), F(getresuid), F(getresgid), F(getgroups), F(setuid), F(setgid),
 	F(setreuid), F(setregid), F(setresuid), F(setresgid), F(setgroups),
 	F(setfsuid), F(setfsgid), E(getrlimit), E(setrlimit), E(prlimit64),
-	E(getrusage), E(times), F(getpriority), F(setpriority), F(getcpu),
-	F(sched_getaffinity), F(sched_setaffinity), F(sched_getparam),
-	F(sched_getscheduler), F(sched_get_priority_max), F(sched_get_priority_min),
-	F(capget), N(capset), N(reboot), N(mount), N(umount2), N(chroot),
+	E(getrusage), E(times), P(getpriority), P(setpriority), F(getcpu),
+	P(sched_getaffinity), P(sched_setaffinity), P(sched_getparam), P(sched_setparam),
+	P(sched_getscheduler), P(sched_setscheduler), F(sched_get_priority_max),
+	F(sched_get_priority_min), P(sched_rr_get_interval), N(capget), N(capset), N(reboot), N(mount), N(umount2), N(chroot),
 	N(pivot_root), N(swapon), N(swapoff), N(sethostname), N(setdomainname),
 	N(init_module), N(delete_module), N(kexec_load), N(bpf), N(perf_event_open),
 	N(syslog), N(acct), N(quotactl), N(iopl), N(ioperm), N(modify_ldt),

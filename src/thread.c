@@ -85,7 +85,7 @@ static void *thread_main(void *arg)
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);	/* creator may be in a handler */
 	block_outside_signals();	/* they are the main thread's to take */
-	t->host_tid = gettid();
+	__atomic_store_n(&t->host_tid, gettid(), __ATOMIC_RELEASE);
 	/* a new µprocess: its own copy of the creator's fd table and cwd, made
 	 * before the creator may go on (fork waits on t->ready) */
 	int bad = t->new_fdctx && unshare(CLONE_FILES | CLONE_FS) < 0;
