@@ -83,7 +83,7 @@ const struct syscall_desc syscall_table[] = {
 	E(getrusage), E(times), P(getpriority), P(setpriority), F(getcpu),
 	P(sched_getaffinity), P(sched_setaffinity), P(sched_getparam), P(sched_setparam),
 	P(sched_getscheduler), P(sched_setscheduler), F(sched_get_priority_max),
-	F(sched_get_priority_min), P(sched_rr_get_interval), N(capget), N(capset), N(reboot), N(mount), N(umount2), N(chroot),
+	F(sched_get_priority_min), P(sched_rr_get_interval), E(capget), N(capset), N(reboot), N(mount), N(umount2), N(chroot),
 	N(pivot_root), N(swapon), N(swapoff), N(sethostname), N(setdomainname),
 	N(init_module), N(delete_module), N(kexec_load), N(bpf), N(perf_event_open),
 	N(syslog), N(acct), N(quotactl), N(iopl), N(ioperm), N(modify_ldt),

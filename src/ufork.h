@@ -347,7 +347,7 @@ long host_syscall_cancellable(struct uthread *t, long nr, const long a[6]);
 /* Handlers, grouped by family. */
 #define SYS(name) long sys_##name(struct sysctx *c, long a[6])
 SYS(brk); SYS(mmap); SYS(munmap); SYS(mprotect); SYS(mremap); SYS(madvise);
-SYS(mem_range); SYS(pid_arg);
+SYS(mem_range); SYS(pid_arg); SYS(capget);
 SYS(clone); SYS(clone3); SYS(exit); SYS(exit_group); SYS(set_tid_address);
 SYS(set_robust_list); SYS(get_robust_list); SYS(gettid); SYS(arch_prctl);
 SYS(rseq); SYS(futex);
