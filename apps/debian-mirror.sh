@@ -1,6 +1,8 @@
-# apps/debian-mirror.sh - sourced by the apps/*/build.sh scripts.
-# The machine's Debian mirror, read at run time from its apt sources (so that
-# no registry host is written into the project), for a private deb-src list.
+# apps/debian-mirror.sh - sourced by the apps/*/build.sh scripts: getting a
+# Debian source package through a private apt configuration.  The machine's
+# Debian mirror is read at run time from its apt sources (so that no registry
+# host is written into the project); the machine's own apt configuration is
+# left alone.  The caller defines run CMD... (logged) and die MESSAGE.
 
 # find_mirror SUITE: prints "URI KEYRING" (KEYRING may be empty) for the first
 # enabled deb/deb-src entry whose suite is exactly SUITE, from one-line and
@@ -51,4 +53,53 @@ find_mirror() {
 			}
 			END { if (!found) flush() }' "$f"
 	done
+}
+
+# fetch_source PACKAGE WORKDIR SUITE [OPTIONAL_SUITE...]: writes deb-src lines
+# for the suites (SUITE must be listed in the machine's sources; the others
+# are used when they are) into WORKDIR/sources.list, runs apt-get update and
+# `apt-get source PACKAGE` with
+#   -o Dir::Etc::SourceList=<that file> -o Dir::Etc::SourceParts=<empty dir>
+#   -o Dir::State::Lists=<private dir> -o Dir::Cache=<private dir>
+# (Debian's patches applied by dpkg-source), and sets srcdir to the tree.
+fetch_source() {
+	_pkg=$1 _work=$2 _base=$3
+	shift 2
+	mkdir -p "$_work/parts" "$_work/lists/partial" "$_work/cache/archives/partial"
+	: >"$_work/sources.list"
+	for _s in "$@"; do
+		_mirror=$(find_mirror "$_s" | head -n 1)
+		_uri=${_mirror%% *}
+		_key=${_mirror#* }
+		if [ -z "$_uri" ]; then
+			[ "$_s" != "$_base" ] || die "no '$_base' entry found in the machine's apt sources"
+			continue
+		fi
+		[ "$_key" != "$_mirror" ] || _key=
+		if [ -z "$_key" ] && [ -r /usr/share/keyrings/debian-archive-keyring.gpg ]; then
+			_key=/usr/share/keyrings/debian-archive-keyring.gpg
+		fi
+		if [ -n "$_key" ]; then
+			echo "deb-src [signed-by=$_key] $_uri $_s main" >>"$_work/sources.list"
+		else
+			echo "deb-src $_uri $_s main" >>"$_work/sources.list"
+		fi
+	done
+	set -- -q \
+		-o Dir::Etc::SourceList="$_work/sources.list" \
+		-o Dir::Etc::SourceParts="$_work/parts" \
+		-o Dir::State::Lists="$_work/lists" \
+		-o Dir::Cache="$_work/cache"
+	# As root apt would drop to the _apt user, which cannot write under
+	# build/; it falls back to root anyway (with a warning): say so up front.
+	[ "$(id -u)" != 0 ] || set -- "$@" -o APT::Sandbox::User=root
+	run apt-get "$@" update
+	rm -rf "$_work/src"
+	mkdir -p "$_work/src"
+	(cd "$_work/src" && run apt-get "$@" source "$_pkg")
+	srcdir=
+	for _d in "$_work"/src/"$_pkg"-*/; do
+		[ -f "$_d/debian/rules" ] && srcdir=${_d%/}
+	done
+	[ -n "$srcdir" ] || die "apt-get source $_pkg produced no source tree"
 }

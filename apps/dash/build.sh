@@ -95,40 +95,7 @@ fi
 # shellcheck source=../debian-mirror.sh
 . "$ROOT/apps/debian-mirror.sh"
 
-mirror=$(find_mirror "$SUITE" | head -n 1)
-uri=${mirror%% *}
-key=${mirror#* }
-[ -n "$uri" ] || die "no '$SUITE' entry found in the machine's apt sources"
-[ "$key" != "$mirror" ] || key=
-if [ -z "$key" ] && [ -r /usr/share/keyrings/debian-archive-keyring.gpg ]; then
-	key=/usr/share/keyrings/debian-archive-keyring.gpg
-fi
-
-# --- private apt configuration and source download ----------------------------
-mkdir -p "$WORK/parts" "$WORK/lists/partial" "$WORK/cache/archives/partial"
-if [ -n "$key" ]; then
-	echo "deb-src [signed-by=$key] $uri $SUITE main" >"$WORK/sources.list"
-else
-	echo "deb-src $uri $SUITE main" >"$WORK/sources.list"
-fi
-set -- -q \
-	-o Dir::Etc::SourceList="$WORK/sources.list" \
-	-o Dir::Etc::SourceParts="$WORK/parts" \
-	-o Dir::State::Lists="$WORK/lists" \
-	-o Dir::Cache="$WORK/cache"
-# As root apt would drop to the _apt user, which cannot write under build/;
-# it falls back to root anyway (with a warning), so say so up front.
-[ "$(id -u)" != 0 ] || set -- "$@" -o APT::Sandbox::User=root
-
-run apt-get "$@" update
-rm -rf "$WORK/src"
-mkdir -p "$WORK/src"
-(cd "$WORK/src" && run apt-get "$@" source dash)
-srcdir=
-for d in "$WORK"/src/dash-*/; do
-	[ -f "$d/debian/rules" ] && srcdir=${d%/}
-done
-[ -n "$srcdir" ] || die "apt-get source dash produced no source tree"
+fetch_source dash "$WORK" "$SUITE"
 
 # --- configure and build (as debian/rules does, with ufork-cc) ----------------
 cd "$srcdir"

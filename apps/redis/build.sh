@@ -137,45 +137,8 @@ fi
 . "$ROOT/apps/debian-mirror.sh"
 
 # --- private apt configuration and source download ----------------------------
-mkdir -p "$WORK/parts" "$WORK/lists/partial" "$WORK/cache/archives/partial"
-: >"$WORK/sources.list"
-for s in $SUITES; do
-	mirror=$(find_mirror "$s" | head -n 1)
-	uri=${mirror%% *}
-	key=${mirror#* }
-	if [ -z "$uri" ]; then
-		# The base suite is required; the security suite is used when listed.
-		[ "$s" != "$SUITE" ] || die "no '$SUITE' entry found in the machine's apt sources"
-		continue
-	fi
-	[ "$key" != "$mirror" ] || key=
-	if [ -z "$key" ] && [ -r /usr/share/keyrings/debian-archive-keyring.gpg ]; then
-		key=/usr/share/keyrings/debian-archive-keyring.gpg
-	fi
-	if [ -n "$key" ]; then
-		echo "deb-src [signed-by=$key] $uri $s main" >>"$WORK/sources.list"
-	else
-		echo "deb-src $uri $s main" >>"$WORK/sources.list"
-	fi
-done
-set -- -q \
-	-o Dir::Etc::SourceList="$WORK/sources.list" \
-	-o Dir::Etc::SourceParts="$WORK/parts" \
-	-o Dir::State::Lists="$WORK/lists" \
-	-o Dir::Cache="$WORK/cache"
-# As root apt would drop to the _apt user, which cannot write under build/;
-# it falls back to root anyway (with a warning), so say so up front.
-[ "$(id -u)" != 0 ] || set -- "$@" -o APT::Sandbox::User=root
-
-run apt-get "$@" update
-rm -rf "$WORK/src"
-mkdir -p "$WORK/src"
-(cd "$WORK/src" && run apt-get "$@" source redis)
-srcdir=
-for d in "$WORK"/src/redis-*/; do
-	[ -f "$d/debian/rules" ] && srcdir=${d%/}
-done
-[ -n "$srcdir" ] || die "apt-get source redis produced no source tree"
+# shellcheck disable=SC2086 # SUITES is a list
+fetch_source redis "$WORK" $SUITES
 
 # --- build (as debian/rules does, with ufork-cc and the choices above) ---------
 cd "$srcdir"
