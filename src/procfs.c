@@ -53,19 +53,25 @@ static int resolve(struct uthread *t, const char *path, char *host, size_t hostl
 		num[wlen] = 0;
 		target = atoi(num);
 	}
-	int host_tid = proc_host_tid(target);
-	if (!host_tid)
+	int exists = proc_get_locked(target) != NULL;	/* a zombie too */
+	proc_put_locked();
+	if (!exists)
 		return PROC_ENOENT;
 	rest = rest ? rest + 1 : "";
+	*pid = target;
+	*entry = rest;
+	for (int i = 0; generated[i]; i++)
+		if (!strcmp(rest, generated[i])) {
+			snprintf(host, hostlen, "/proc/thread-self/%s", rest);	/* for stat(2) */
+			return PROC_GEN;
+		}
+	int host_tid = self && target == t->p->pid ? t->host_tid : proc_host_tid(target);
+	if (!host_tid)
+		return PROC_ENOENT;	/* a zombie has no threads left */
 	if (self && target == t->p->pid)
 		snprintf(host, hostlen, "/proc/thread-self/%s", rest);
 	else
 		snprintf(host, hostlen, "/proc/%d/task/%d/%s", getpid(), host_tid, rest);
-	*pid = target;
-	*entry = rest;
-	for (int i = 0; generated[i]; i++)
-		if (!strcmp(rest, generated[i]))
-			return PROC_GEN;
 	if (!strcmp(rest, "exe"))
 		return PROC_GEN;
 	return PROC_HOST;
