@@ -98,7 +98,10 @@ static void leave_like(int status)
  * daemon that double-forks outlives `ufork run` as it outlives its parent on
  * Linux.  Signals sent to the front with kill are passed to the runtime
  * (which passes them to the program); the terminal's own signals reach the
- * runtime directly, as it is in the same process group.
+ * runtime directly, as it is in the same process group.  When the first
+ * program stops (Ctrl-Z), the front stops too, so the shell sees the job
+ * stopped; the shell's SIGCONT reaches the runtime, which continues the
+ * program's group.
  */
 static int front_fd = -1;	/* runtime: where the first status goes */
 static pid_t runtime_pid;
@@ -114,17 +117,25 @@ static void front(int rfd) __attribute__((noreturn));
 static void front(int rfd)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
-				    SIGWINCH, SIGTSTP };
+				    SIGWINCH, SIGTSTP, SIGCONT };
 	struct sigaction sa = { .sa_sigaction = front_pass, .sa_flags = SA_SIGINFO | SA_RESTART };
 	for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		sigaction(sigs[i], &sa, NULL);
-	int status;
-	ssize_t n;
-	do
-		n = read(rfd, &status, sizeof status);
-	while (n < 0 && errno == EINTR);
-	if (n == sizeof status)
-		leave_like(status);
+	/* the first program's wait statuses: a stop stops the front too (so a
+	 * shell sees its job stopped), a continue needs nothing, an end ends it */
+	for (;;) {
+		int status;
+		ssize_t n;
+		do
+			n = read(rfd, &status, sizeof status);
+		while (n < 0 && errno == EINTR);
+		if (n != sizeof status)
+			break;
+		if (WIFSTOPPED(status))
+			raise(SIGSTOP);
+		else if (!WIFCONTINUED(status))
+			leave_like(status);
+	}
 	/* no status: the runtime ended before the first program did */
 	int st;
 	while (waitpid(runtime_pid, &st, 0) < 0 && errno == EINTR)
@@ -135,6 +146,13 @@ static void front(int rfd)
 		fprintf(stderr, "ufork: the runtime exited (%d) before the program\n",
 			WEXITSTATUS(st));
 	_exit(WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 70);
+}
+
+/* In the runtime: the first program stopped or continued. */
+void first_stopped(int status)
+{
+	if (front_fd >= 0 && write(front_fd, &status, sizeof status) < 0) {
+	}
 }
 
 /* In the runtime, when the first program has ended (or, with --stats, when

@@ -547,6 +547,8 @@ static void stop_notify_locked(struct uproc *p, int status)
 	if (!(status & NO_REPORT))
 		p->wait_report = status;
 	status &= ~NO_REPORT;
+	if (p->pid == first_pid)
+		first_stopped(status);	/* the front process mirrors it */
 	struct uproc *parent = p->ppid != 1 ? find_locked(p->ppid) : NULL;
 	if (parent && !parent->zombie) {
 		struct ksigaction *ka = &parent->act[SIGCHLD];
@@ -620,7 +622,8 @@ static void pass_on(int sig, int terminal)
 	for (struct uproc *q = all_procs; q; q = q->next_all) {
 		if (q->zombie)
 			continue;
-		if ((terminal || !alive) ? q->pgid == pgid : q == first)
+		/* SIGCONT (a shell's fg or bg) continues the whole job */
+		if ((terminal || !alive || sig == SIGCONT) ? q->pgid == pgid : q == first)
 			signal_raise(q, 0, sig, &si);
 	}
 	pthread_mutex_unlock(&proc_lock);

@@ -30,7 +30,7 @@
 #endif
 #define HWCAP2_FSGSBASE_BIT (1UL << 1)
 
-extern const int outside_signals[8];
+extern const int outside_signals[9];
 
 static int install(int sig, void (*fn)(int, siginfo_t *, void *), int extra)
 {
@@ -69,8 +69,8 @@ int host_signals_init(void)
 
 /* Signals sent to ufork from outside are taken by the main thread only (the
  * others block them), which passes them on to the µprocesses (proc.c). */
-const int outside_signals[8] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
-				 SIGWINCH, SIGTSTP };
+const int outside_signals[9] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+				 SIGWINCH, SIGTSTP, SIGCONT };
 
 void block_outside_signals(void)
 {

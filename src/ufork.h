@@ -278,6 +278,7 @@ int proc_wait_all(void);	/* returns the first µprocess's wait status */
 void init_setup(void);
 void rlimits_init(struct rlimit lim[RLIM_NLIMITS]);
 void first_exited(int status, int last);	/* main.c: tell the front process */
+void first_stopped(int status);
 int proc_host_tid(int pid);
 struct uproc *proc_get_locked(int pid);	/* takes the table lock; NULL if none */
 void proc_put_locked(void);			/* releases it */

@@ -59,3 +59,38 @@ for case in "INT" "TERM x"; do
     [ "$native" = "$ufork" ] || fail "kill -$1: native '$native', ufork '$ufork'"
     echo "ok: kill -$1: $ufork"
 done
+
+# Job control from outside: SIGTSTP stops the program and `ufork run` with it
+# (the shell sees the job stopped); SIGCONT continues both.
+cat >"$SCRATCH/tstp.c" <<'C'
+#include <stdio.h>
+#include <unistd.h>
+int main(void)
+{
+	printf("ready\n");
+	fflush(stdout);
+	for (int i = 0; i < 20; i++)
+		usleep(50000);
+	printf("done\n");
+	return 7;
+}
+C
+"$ROOT/tools/ufork-cc" -O2 -o "$SCRATCH/tstp" "$SCRATCH/tstp.c" || fail "cannot build"
+stop_cont() {
+    "$@" >"$SCRATCH/o" 2>/dev/null &
+    local pid=$! i state
+    for i in $(seq 100); do grep -q ready "$SCRATCH/o" 2>/dev/null && break; sleep 0.05; done
+    kill -TSTP "$pid"
+    for i in $(seq 40); do
+        state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)
+        [ "$state" = T ] && break
+        sleep 0.05
+    done
+    kill -CONT "$pid"
+    wait "$pid"
+    echo "state=$state status=$? $(tr '\n' ' ' <"$SCRATCH/o")"
+}
+native=$(stop_cont "$SCRATCH/tstp")
+ufork=$(stop_cont "$UFORK" run "$SCRATCH/tstp")
+[ "$native" = "$ufork" ] || fail "kill -TSTP, -CONT: native '$native', ufork '$ufork'"
+echo "ok: kill -TSTP then -CONT: $ufork"
