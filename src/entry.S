@@ -29,6 +29,14 @@
 #define TB_RECHECK 52
 #define TB_UC 56
 
+/* The µprocess may have set RFLAGS.AC (alignment checking, allowed in user
+ * mode); signal delivery keeps it, and runtime code must not run with it. */
+.macro CLEAR_AC
+	pushfq
+	andl $~0x40000, (%rsp)
+	popfq
+.endm
+
 	.text
 
 /* void ufork_sigsys_entry(int sig, siginfo_t *si, void *uc) */
@@ -36,6 +44,7 @@
 	.globl ufork_sigsys_reenter
 	.type ufork_sigsys_entry, @function
 ufork_sigsys_entry:
+	CLEAR_AC
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
 	movb $0, TB_SELECTOR(%rax)
@@ -107,6 +116,7 @@ ufork_sigsys_return_end:
  * the SIGSYS frame on the alternate stack, so masking it finds the block. */
 	.type ufork_sigsys_reenter, @function
 ufork_sigsys_reenter:
+	CLEAR_AC
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
 	movb $0, TB_SELECTOR(%rax)
@@ -126,6 +136,7 @@ ufork_sigsys_reenter:
 	.globl ufork_signal_entry
 	.type ufork_signal_entry, @function
 ufork_signal_entry:
+	CLEAR_AC
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
 	movzbl TB_SELECTOR(%rax), %ecx

@@ -417,9 +417,17 @@ void signal_fault(struct uthread *t, int sig, siginfo_t *si, ucontext_t *uc)
 	run_handler(t, sig, si, uc, &ka, t->mask);
 }
 
-static int in_arena(uintptr_t ip)
+/*
+ * Was µprocess code interrupted?  Only while the selector says BLOCK does
+ * µprocess code run - wherever it jumped to, the arena or not - except in the
+ * few instructions of the runtime's own stubs that run after they set BLOCK
+ * (those are in the runtime's text).
+ */
+extern char __executable_start[], etext[];
+static int user_context(uintptr_t ip, uintptr_t selector)
 {
-	return ip >= ARENA_BASE && ip < arena_end;
+	return selector == SUD_BLOCK &&
+	       !(ip >= (uintptr_t)__executable_start && ip < (uintptr_t)etext);
 }
 
 static void runtime_fault(int sig, siginfo_t *si, ucontext_t *uc)
@@ -437,11 +445,11 @@ static void runtime_fault(int sig, siginfo_t *si, ucontext_t *uc)
  * the interrupted selector (entry.S restores both on return). */
 void ufork_signal(int sig, siginfo_t *si, void *ucv, uintptr_t *saved)
 {
-	(void)saved;
 	ucontext_t *uc = ucv;
 	uintptr_t ip = uc->uc_mcontext.gregs[REG_RIP];
 	struct tblock *b = current_block();
 	struct uthread *t = b->ut;
+	int user = t && user_context(ip, saved[1]);
 
 	if (!t && sig != SIG_INTERRUPT && sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE &&
 	    sig != SIGILL && sig != SIGTRAP) {
@@ -456,7 +464,7 @@ void ufork_signal(int sig, siginfo_t *si, void *ucv, uintptr_t *saved)
 			uc->uc_mcontext.gregs[REG_RIP] = (uintptr_t)ufork_cancel_out;
 			return;
 		}
-		if (in_arena(ip)) {	/* in µprocess code: a safe point */
+		if (user) {	/* in µprocess code: a safe point */
 			__atomic_store_n(&b->in_user, 0, __ATOMIC_SEQ_CST);
 			user_return(t, uc, -1);
 		} else if (ip >= (uintptr_t)ufork_sigsys_return &&
@@ -469,10 +477,15 @@ void ufork_signal(int sig, siginfo_t *si, void *ucv, uintptr_t *saved)
 		}
 		return;		/* elsewhere in the runtime: it checks at its exit point */
 	}
-	if (!in_arena(ip) || !t) {
+	if (!user) {
 		if (ip >= (uintptr_t)ufork_uaccess_begin && ip < (uintptr_t)ufork_uaccess_end) {
 			uc->uc_mcontext.gregs[REG_RIP] = (uintptr_t)ufork_uaccess_fault;
 			return;
+		}
+		if (t && ip >= (uintptr_t)ufork_sigsys_return && ip < (uintptr_t)ufork_sigsys_return_end) {
+			/* the way out refused the µprocess's state (xrstor of an FPU
+			 * image it gave rt_sigreturn): Linux kills it with SIGSEGV */
+			proc_exit(t, SIGSEGV);
 		}
 		runtime_fault(sig, si, uc);
 		return;
