@@ -260,9 +260,12 @@ static int classify(struct sysctx *c, long a[6], int idx, char *path, char *host
 	return resolve(c->t, path, host, hostlen, pid, entry);
 }
 
-/* The call with its path argument replaced by a runtime string. */
+/* The call with its path argument replaced by a runtime string (its
+ * out-buffers are still the caller's, and checked). */
 static long forward_path(struct sysctx *c, long a[6], int idx, const char *path)
 {
+	if (forward_args_check(c->t->p, c->nr, a))
+		return -EFAULT;
 	long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
 	b[idx] = (long)path;
 	return host_syscall_cancellable(c->t, c->nr, b);

@@ -103,18 +103,24 @@ long sys_fcntl(struct sysctx *c, long a[6])
  * delivery happens on return, as it would after the call. */
 long sys_ppoll(struct sysctx *c, long a[6])
 {
+	if (forward_args_check(c->t->p, c->nr, a))
+		return -EFAULT;
 	long b[6] = { a[0], a[1], a[2], 0, 0, 0 };
 	return host_syscall_cancellable(c->t, SYS_ppoll, b);
 }
 
 long sys_pselect6(struct sysctx *c, long a[6])
 {
+	if (forward_args_check(c->t->p, c->nr, a))
+		return -EFAULT;
 	long b[6] = { a[0], a[1], a[2], a[3], a[4], 0 };
 	return host_syscall_cancellable(c->t, SYS_pselect6, b);
 }
 
 long sys_epoll_pwait(struct sysctx *c, long a[6])
 {
+	if (forward_args_check(c->t->p, c->nr, a))
+		return -EFAULT;
 	long b[6] = { a[0], a[1], a[2], a[3], 0, 0 };
 	return host_syscall_cancellable(c->t, SYS_epoll_pwait, b);
 }

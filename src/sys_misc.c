@@ -154,6 +154,8 @@ long sys_pid_arg(struct sysctx *c, long a[6])
 	int idx = prio ? 1 : 0;
 	if (prio && a[0] != PRIO_PROCESS)
 		return -EINVAL;
+	if (forward_args_check(c->t->p, c->nr, a))
+		return -EFAULT;
 	if (a[idx] != 0) {
 		int tid = a[idx] == c->t->p->pid ? c->t->host_tid : proc_host_tid(a[idx]);
 		if (!tid)

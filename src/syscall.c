@@ -61,7 +61,10 @@ static int raises_sigpipe(int nr, const long a[6])
 
 long sys_forward(struct sysctx *c, long a[6])
 {
-	long r = host_syscall_cancellable(c->t, c->nr, a);
+	long r = forward_args_check(c->t->p, c->nr, a);
+	if (r)
+		return r;
+	r = host_syscall_cancellable(c->t, c->nr, a);
 	if (r == -EPIPE && raises_sigpipe(c->nr, a)) {
 		siginfo_t si;
 		memset(&si, 0, sizeof si);

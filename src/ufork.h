@@ -343,6 +343,7 @@ void ufork_sigsys_again(void *uc);
 extern char ufork_sigsys_return[], ufork_sigsys_return_end[], ufork_sigsys_reenter[];
 
 long sys_forward(struct sysctx *c, long a[6]);
+long forward_args_check(struct uproc *p, int nr, const long a[6]);
 long host_syscall_cancellable(struct uthread *t, long nr, const long a[6]);
 
 /* Handlers, grouped by family. */

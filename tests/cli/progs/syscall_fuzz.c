@@ -100,8 +100,15 @@ int main(int argc, char **argv)
 			fuzz(3000, c % 2);
 			_exit(0);
 		}
-		int st;
-		if (waitpid(pid, &st, 0) != pid) {
+		/* a child may block SIGALRM and then block for good: SIGKILL it */
+		int st, r = 0;
+		for (int i = 0; i < 300 && (r = waitpid(pid, &st, WNOHANG)) == 0; i++)
+			usleep(10000);
+		if (r == 0) {
+			kill(pid, SIGKILL);
+			r = waitpid(pid, &st, 0);
+		}
+		if (r != pid) {
 			printf("waitpid failed\n");
 			return 1;
 		}
