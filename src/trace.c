@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ufork.h"
@@ -31,7 +32,8 @@ static __thread long args[6];
 void trace_enter(struct sysctx *c, long a[6])
 {
 	memcpy(args, a, sizeof args);
-	(void)c;
+	if (c->nr == SYS_exit || c->nr == SYS_exit_group)	/* they do not return */
+		ulog("[%d] %s(%ld) = ?\n", c->t->tid, syscall_name(c->nr), a[0]);
 }
 
 void trace_exit(struct sysctx *c, long ret)
