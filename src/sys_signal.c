@@ -112,7 +112,6 @@ long sys_sigaltstack(struct sysctx *c, long a[6])
 /* Undoes a handler frame built by signal.c: rsp points at its ucontext. */
 long sys_rt_sigreturn(struct sysctx *c, long a[6])
 {
-	(void)a;
 	struct uthread *t = c->t;
 	greg_t *g = c->uc->uc_mcontext.gregs;
 	struct kucontext k;
@@ -188,7 +187,6 @@ long sys_rt_sigsuspend(struct sysctx *c, long a[6])
 
 long sys_pause(struct sysctx *c, long a[6])
 {
-	(void)a;
 	return wait_for_signal(c->t);
 }
 

@@ -68,8 +68,6 @@ fault:
 
 long sys_clone3(struct sysctx *c, long a[6])
 {
-	(void)c;
-	(void)a;
 	return -ENOSYS;	/* libcs fall back to clone */
 }
 
@@ -112,7 +110,6 @@ long sys_get_robust_list(struct sysctx *c, long a[6])
 
 long sys_gettid(struct sysctx *c, long a[6])
 {
-	(void)a;
 	return c->t->tid;
 }
 
@@ -137,8 +134,6 @@ long sys_arch_prctl(struct sysctx *c, long a[6])
 
 long sys_rseq(struct sysctx *c, long a[6])
 {
-	(void)c;
-	(void)a;
 	return -ENOSYS;
 }
 
