@@ -285,6 +285,7 @@ int main(int argc, char **argv)
 	if (!p)
 		die("cannot create the first µprocess");
 	split_front();
+	fork_init();	/* /proc/self of the runtime, not of the front */
 	r = proc_start(p, argv + optind, environ);
 	if (r < 0)
 		die("%s: cannot start: %s", argv[optind], strerror(-r));

@@ -258,6 +258,7 @@ void fork_park(struct uthread *t);
 void proc_stop_notify(struct uproc *p, int status);
 void proc_cont_later(struct uproc *p);
 extern int show_stats;
+void fork_init(void);
 extern char *exec_shell;
 void fork_stats_print(void);
 int proc_start(struct uproc *p, char **argv, char **envp);
