@@ -2,7 +2,23 @@
 # Debian source package through a private apt configuration.  The machine's
 # Debian mirror is read at run time from its apt sources (so that no registry
 # host is written into the project); the machine's own apt configuration is
-# left alone.  The caller defines run CMD... (logged) and die MESSAGE.
+# left alone.  The caller sets LOG (its build log) before sourcing this.
+
+# die MESSAGE: the message and the end of the log, then exit 1.
+die() {
+	echo "${0#"$ROOT"/}: $*" >&2
+	if [ -s "$LOG" ]; then
+		echo "--- last lines of $LOG:" >&2
+		tail -n 30 "$LOG" >&2
+	fi
+	exit 1
+}
+
+# run CMD...: log the command and its output; abort with the log on failure.
+run() {
+	echo "+ $*" >>"$LOG"
+	"$@" >>"$LOG" 2>&1 || die "failed: $*"
+}
 
 # find_mirror SUITE: prints "URI KEYRING" (KEYRING may be empty) for the first
 # enabled deb/deb-src entry whose suite is exactly SUITE, from one-line and

@@ -212,6 +212,17 @@ static int gen_text(int pid, const char *entry, struct buf *b)
 	return 0;
 }
 
+/* The program's path of µprocess pid into out: 0, or -ENOENT. */
+static int exe_path(int pid, char *out, size_t outlen)
+{
+	struct buf b = { 0 };
+	if (gen_text(pid, "exe", &b) < 0)
+		return -ENOENT;
+	snprintf(out, outlen, "%s", b.s ? b.s : "");
+	free(b.s);
+	return 0;
+}
+
 /* Opens a generated entry: a memfd holding the text, in the caller's fd
  * table.  Writes (oom_score_adj) are accepted and remembered. */
 static long open_generated(struct uthread *t, int pid, const char *entry, int flags)
@@ -312,13 +323,8 @@ static long path_common(struct sysctx *c, long a[6], int idx)
 		return -ENOENT;
 	if (kind == PROC_NONE)
 		return sys_forward(c, a);
-	if (kind == PROC_GEN && !strcmp(entry, "exe")) {
-		struct buf b = { 0 };
-		if (gen_text(pid, entry, &b) < 0)
-			return -ENOENT;
-		snprintf(host, sizeof host, "%s", b.s ? b.s : "");
-		free(b.s);
-	}
+	if (kind == PROC_GEN && !strcmp(entry, "exe") && exe_path(pid, host, sizeof host) < 0)
+		return -ENOENT;
 	return forward_path(c, a, idx, host);
 }
 
@@ -345,12 +351,10 @@ static long readlink_common(struct sysctx *c, long a[6], int idx)
 		return forward_path(c, a, idx, host);
 	if (strcmp(entry, "exe"))
 		return -EINVAL;	/* not a link */
-	struct buf b = { 0 };
-	if (gen_text(pid, entry, &b) < 0)
+	if (exe_path(pid, host, sizeof host) < 0)
 		return -ENOENT;
-	size_t len = b.n < (size_t)a[idx + 2] ? b.n : (size_t)a[idx + 2];
-	long r = copy_to_user(c->t->p, a[idx + 1], b.s ? b.s : "", len);
-	free(b.s);
+	size_t len = strlen(host) < (size_t)a[idx + 2] ? strlen(host) : (size_t)a[idx + 2];
+	long r = copy_to_user(c->t->p, a[idx + 1], host, len);
 	return r < 0 ? r : (long)len;
 }
 
@@ -365,10 +369,5 @@ int procfs_exec_path(struct uthread *t, const char *path, char *out, size_t outl
 	const char *entry;
 	if (resolve(t, path, host, sizeof host, &pid, &entry) != PROC_GEN || strcmp(entry, "exe"))
 		return 0;
-	struct buf b = { 0 };
-	if (gen_text(pid, entry, &b) < 0)
-		return 0;
-	snprintf(out, outlen, "%s", b.s ? b.s : "");
-	free(b.s);
-	return 1;
+	return exe_path(pid, out, outlen) == 0;
 }

@@ -52,20 +52,9 @@ export LC_ALL=C
 mkdir -p "$WORK"
 : >"$LOG"
 
-die() {
-	echo "apps/dash/build.sh: $*" >&2
-	if [ -s "$LOG" ]; then
-		echo "--- last lines of $LOG:" >&2
-		tail -n 30 "$LOG" >&2
-	fi
-	exit 1
-}
-
-# run CMD...: log the command and its output; abort with the log on failure.
-run() {
-	echo "+ $*" >>"$LOG"
-	"$@" >>"$LOG" 2>&1 || die "failed: $*"
-}
+# die, run and the Debian source helpers
+# shellcheck source=../debian-mirror.sh
+. "$ROOT/apps/debian-mirror.sh"
 
 # --- build tools -------------------------------------------------------------
 missing=
@@ -91,9 +80,6 @@ if [ -n "$missing" ]; then
 	fi
 fi
 
-# --- the machine's Debian mirror for $SUITE -----------------------------------
-# shellcheck source=../debian-mirror.sh
-. "$ROOT/apps/debian-mirror.sh"
 
 fetch_source dash "$WORK" "$SUITE"
 

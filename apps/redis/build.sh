@@ -92,20 +92,9 @@ export LC_ALL=C
 mkdir -p "$WORK"
 : >"$LOG"
 
-die() {
-	echo "apps/redis/build.sh: $*" >&2
-	if [ -s "$LOG" ]; then
-		echo "--- last lines of $LOG:" >&2
-		tail -n 30 "$LOG" >&2
-	fi
-	exit 1
-}
-
-# run CMD...: log the command and its output; abort with the log on failure.
-run() {
-	echo "+ $*" >>"$LOG"
-	"$@" >>"$LOG" 2>&1 || die "failed: $*"
-}
+# die, run and the Debian source helpers
+# shellcheck source=../debian-mirror.sh
+. "$ROOT/apps/debian-mirror.sh"
 
 # --- build tools (and, as root, Debian's redis-tools) --------------------------
 missing=
@@ -132,9 +121,6 @@ if [ -n "$missing" ]; then
 	fi
 fi
 
-# --- the machine's Debian mirror for a suite ----------------------------------
-# shellcheck source=../debian-mirror.sh
-. "$ROOT/apps/debian-mirror.sh"
 
 # --- private apt configuration and source download ----------------------------
 # shellcheck disable=SC2086 # SUITES is a list
