@@ -14,10 +14,12 @@
  *  4. relocate what the memory scan cannot see: the forking thread's
  *     registers, its XSAVE image, its FS base, signal handlers, altstack,
  *     brk and map bookkeeping;
- *  5. start the child's host thread, created sharing the parent's fd table
- *     and cwd; it takes a copy (unshare CLONE_FILES|CLONE_FS) before the
- *     parent next touches them (fd_sync), then enters µprocess code at the
- *     instruction after `syscall` with rax = 0.
+ *  5. start the child's host thread - the parent's spare (spare.c), or one
+ *     created now - sharing the parent's fd table and cwd; it takes a copy
+ *     (unshare CLONE_FILES|CLONE_FS) before the parent next touches them
+ *     (fd_sync), then enters µprocess code at the instruction after
+ *     `syscall` with rax = 0.  The parent's next spare is made when it
+ *     next waits for a child (idle time).
  * Copy strategies other than full copy plug in at copy_memory().
  */
 #include <errno.h>
@@ -473,7 +475,7 @@ long sys_fork(struct sysctx *c, long a[6])
 	ct->ready = &t->fdsem;
 	int pid = child->pid;
 	proc_add(child);
-	r = thread_spawn(ct);
+	r = spare_run(t, ct) == 0 ? 0 : thread_spawn(ct);
 	if (r == 0) {
 		t->fd_pending++;
 		if (p->nthreads > 1)
@@ -481,6 +483,8 @@ long sys_fork(struct sysctx *c, long a[6])
 	}
 	st.ns_stop = t1 - t0;
 	st.ns_copy = t2 - t1;
+	if (r == 0)
+		p->want_spare = 1;	/* made when the parent next waits */
 	st.ns_start = now_ns() - t2;
 	if (show_stats) {
 		int i = __atomic_fetch_add(&nstats, 1, __ATOMIC_ACQ_REL);

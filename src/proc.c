@@ -353,6 +353,7 @@ static void wake_waiters(struct uproc *p)
 /* Called by the last thread of a µprocess on its way out. */
 void proc_release(struct uproc *p)
 {
+	spare_drop(p);
 	itimer_cancel(p);
 	locks_exit(p);
 	proc_drop_shared(p);
@@ -505,6 +506,10 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 		if (b->kill || signal_pending_for(t)) {
 			r = -512;
 			break;
+		}
+		if (p->want_spare) {	/* idle time: the next fork's thread */
+			spare_make(t);
+			continue;
 		}
 		thread_sleep(t, NULL);
 	}
@@ -722,6 +727,17 @@ long proc_getids(struct uproc *self, int pid, int want_sid)
 	r = !q ? -ESRCH : want_sid ? q->sid : q->pgid;
 	pthread_mutex_unlock(&proc_lock);
 	return r;
+}
+
+/* The host-thread state of µprocess pid changed (priority, affinity): a
+ * spare host thread made before is stale. */
+void proc_host_changed(int pid)
+{
+	pthread_mutex_lock(&proc_lock);
+	struct uproc *q = find_locked(pid);
+	if (q)
+		__atomic_add_fetch(&q->host_gen, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&proc_lock);
 }
 
 /* The host thread behind a thread of µprocess pid (0 if none).  A thread

@@ -129,6 +129,7 @@ long sys_prctl(struct sysctx *c, long a[6])
 				return n;
 			memcpy(c->t->p->comm, name, sizeof name);
 		}
+		__atomic_add_fetch(&c->t->p->host_gen, 1, __ATOMIC_RELEASE);
 		return sys_forward(c, a);	/* per host thread, harmless */
 	case PR_GET_NAME:
 		return sys_forward(c, a);
@@ -156,6 +157,9 @@ long sys_pid_arg(struct sysctx *c, long a[6])
 		return -EINVAL;
 	if (forward_args_check(c->t->p, c->nr, a))
 		return -EFAULT;
+	if (c->nr == SYS_setpriority || c->nr == SYS_sched_setaffinity ||
+	    c->nr == SYS_sched_setparam || c->nr == SYS_sched_setscheduler)
+		proc_host_changed(a[idx] ? (int)a[idx] : c->t->p->pid);
 	if (a[idx] != 0) {
 		int tid = a[idx] == c->t->p->pid ? c->t->host_tid : proc_host_tid(a[idx]);
 		if (!tid)
@@ -164,6 +168,14 @@ long sys_pid_arg(struct sysctx *c, long a[6])
 		b[idx] = tid;
 		return host_syscall_cancellable(c->t, c->nr, b);
 	}
+	return sys_forward(c, a);
+}
+
+/* Credential changes apply to the calling host thread (musl makes every
+ * thread of the µprocess call them); a spare made before is stale. */
+long sys_setcred(struct sysctx *c, long a[6])
+{
+	__atomic_add_fetch(&c->t->p->host_gen, 1, __ATOMIC_RELEASE);
 	return sys_forward(c, a);
 }
 

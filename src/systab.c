@@ -8,6 +8,8 @@
  *   R(name)      forwarded once its address range is the caller's own;
  *   P(name)      forwarded with its µprocess pid argument turned into the
  *                host thread behind that µprocess (sys_misc.c);
+ *   C(name)      forwarded credential change of the calling host thread
+ *                (the µprocess's spare thread goes stale, spare.c);
  *   N(name)      known but refused with -ENOSYS (bypasses the runtime or not
  *                supported yet).
  * A number not listed answers -ENOSYS too.
@@ -21,6 +23,7 @@
 #define N(n) [SYS_##n] = { #n, 0 }
 #define R(n) [SYS_##n] = { #n, sys_mem_range }
 #define P(n) [SYS_##n] = { #n, sys_pid_arg }
+#define C(n) [SYS_##n] = { #n, sys_setcred }
 
 const struct syscall_desc syscall_table[] = {
 	/* files and directories */
@@ -77,9 +80,9 @@ const struct syscall_desc syscall_table[] = {
 	N(adjtimex), N(clock_adjtime),
 	/* identity, credentials, limits, system */
 	F(uname), F(sysinfo), F(getrandom), F(getuid), F(getgid), F(geteuid),
-	F(getegid), F(getresuid), F(getresgid), F(getgroups), F(setuid), F(setgid),
-	F(setreuid), F(setregid), F(setresuid), F(setresgid), F(setgroups),
-	F(setfsuid), F(setfsgid), E(getrlimit), E(setrlimit), E(prlimit64),
+	F(getegid), F(getresuid), F(getresgid), F(getgroups), C(setuid), C(setgid),
+	C(setreuid), C(setregid), C(setresuid), C(setresgid), C(setgroups),
+	C(setfsuid), C(setfsgid), E(getrlimit), E(setrlimit), E(prlimit64),
 	E(getrusage), E(times), P(getpriority), P(setpriority), F(getcpu),
 	P(sched_getaffinity), P(sched_setaffinity), P(sched_getparam), P(sched_setparam),
 	P(sched_getscheduler), P(sched_setscheduler), F(sched_get_priority_max),

@@ -78,13 +78,10 @@ static void thread_unlink(struct uthread *t, int own_host_thread)
 		proc_release(p);
 }
 
-static void *thread_main(void *arg)
+/* The life of a µprocess thread on its host thread, which has all host
+ * signals but the outside ones unblocked. */
+void thread_run(struct uthread *t)
 {
-	struct uthread *t = arg;
-	sigset_t none;
-	sigemptyset(&none);
-	pthread_sigmask(SIG_SETMASK, &none, NULL);	/* creator may be in a handler */
-	block_outside_signals();	/* they are the main thread's to take */
 	__atomic_store_n(&t->host_tid, gettid(), __ATOMIC_RELEASE);
 	/* a new µprocess: its own copy of the creator's fd table and cwd, made
 	 * before the creator may go on (fork waits on t->ready) */
@@ -108,21 +105,37 @@ static void *thread_main(void *arg)
 	t->blk = NULL;
 out:
 	thread_unlink(t, !t->new_fdctx || !bad);
+}
+
+static void *thread_main(void *arg)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);	/* creator may be in a handler */
+	block_outside_signals();	/* they are the main thread's to take */
+	thread_run(arg);
 	return NULL;
 }
 
-int thread_spawn(struct uthread *t)
+/* A detached host thread with the runtime's stack size; -errno on failure. */
+int host_thread_create(void *(*fn)(void *), void *arg)
 {
 	pthread_attr_t at;
 	pthread_t th;
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&at, 256 * 1024);
-	int r = pthread_create(&th, &at, thread_main, t);
+	int r = pthread_create(&th, &at, fn, arg);
 	pthread_attr_destroy(&at);
+	return -r;
+}
+
+int thread_spawn(struct uthread *t)
+{
+	int r = host_thread_create(thread_main, t);
 	if (r) {
 		thread_unlink(t, 0);
-		return -r;
+		return r;
 	}
 	return 0;
 }

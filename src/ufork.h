@@ -179,6 +179,9 @@ struct uproc {
 	struct timeval ut, st;		/* CPU time of its exited threads */
 	struct timeval cut, cst;	/* ... and of its reaped children (proc_lock) */
 	pthread_cond_t fork_cv;
+	struct spare *spare;		/* the next child's host thread (spare.c) */
+	int want_spare;			/* forked: make a spare when idle */
+	unsigned host_gen;		/* bumped when host-thread state changes */
 };
 
 struct start_regs {		/* register state a thread enters with */
@@ -270,6 +273,11 @@ long proc_signal_other(struct uthread *t, int pid, int sig, const siginfo_t *si)
 void itimer_cancel(struct uproc *p);
 void thread_exit(struct uthread *t) __attribute__((noreturn));
 int thread_spawn(struct uthread *t);
+void thread_run(struct uthread *t);
+int host_thread_create(void *(*fn)(void *), void *arg);
+void spare_make(struct uthread *t);
+int spare_run(struct uthread *forker, struct uthread *t);
+void spare_drop(struct uproc *p);
 void fd_sync(struct uthread *t);
 long thread_sleep(struct uthread *t, const struct timespec *deadline);
 void thread_spawn_cancel(struct uthread *t);
@@ -281,6 +289,7 @@ void rlimits_init(struct rlimit lim[RLIM_NLIMITS]);
 void first_exited(int status, int last);	/* main.c: tell the front process */
 void first_stopped(int status);
 int proc_host_tid(int pid);
+void proc_host_changed(int pid);
 struct uproc *proc_get_locked(int pid);	/* takes the table lock; NULL if none */
 void proc_put_locked(void);			/* releases it */
 void proc_set_cmdline(struct uproc *p, char **argv);
@@ -350,7 +359,7 @@ long host_syscall_cancellable(struct uthread *t, long nr, const long a[6]);
 /* Handlers, grouped by family. */
 #define SYS(name) long sys_##name(struct sysctx *c, long a[6])
 SYS(brk); SYS(mmap); SYS(munmap); SYS(mprotect); SYS(mremap); SYS(madvise);
-SYS(mem_range); SYS(pid_arg); SYS(capget);
+SYS(mem_range); SYS(pid_arg); SYS(setcred); SYS(capget);
 SYS(clone); SYS(clone3); SYS(exit); SYS(exit_group); SYS(set_tid_address);
 SYS(set_robust_list); SYS(get_robust_list); SYS(gettid); SYS(arch_prctl);
 SYS(rseq); SYS(futex);

@@ -1,0 +1,117 @@
+/*
+ * spare.c - spare host threads: the next fork's child, made ahead of time.
+ *
+ * A forked µprocess needs a host thread of its own with a copy of its
+ * parent's fd table and cwd, and only a thread that shares the parent's can
+ * take that copy (unshare).  Creating a host thread costs more than the rest
+ * of a near-empty fork, so once a µprocess has forked, it keeps one spare:
+ * a host thread created from one of its threads (so sharing its fd table,
+ * cwd, credentials, name, nice value and affinity), asleep on a futex.  It
+ * is made while the parent would otherwise sleep in wait (proc.c), so that
+ * a fork+exit+wait cycle overlaps it with the child's run.  The
+ * next fork hands the spare the child's first thread and wakes it; the spare
+ * then runs thread_run like a newly created thread, and its unshare takes the
+ * copy at that moment, exactly as a thread created then would.
+ *
+ * Invariants:
+ *  - p->spare is at most one thread, owned under p->lock; a taken spare is
+ *    started exactly once, with a thread or with NULL (it ends);
+ *  - a spare is used only by the thread it was cloned from, and never after
+ *    a change of the host-thread state it inherited (p->host_gen:
+ *    credentials, name, priority, affinity);
+ *  - a µprocess's spare ends when the µprocess ends (proc_release).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/futex.h>
+
+#include "ufork.h"
+
+struct spare {
+	int go;			/* futex word: 1 once told what to become */
+	struct uthread *t;	/* the thread to run, or NULL: end */
+	unsigned gen;		/* the µprocess's host_gen when made */
+	int maker;		/* tid of the thread it was cloned from */
+};
+
+static void *spare_main(void *arg)
+{
+	struct spare *s = arg;
+	sigset_t none;
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
+	block_outside_signals();
+	while (!__atomic_load_n(&s->go, __ATOMIC_ACQUIRE))
+		syscall(SYS_futex, &s->go, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	struct uthread *t = s->t;
+	free(s);
+	if (t)
+		thread_run(t);
+	return NULL;
+}
+
+static void spare_start(struct spare *s, struct uthread *t)
+{
+	s->t = t;
+	__atomic_store_n(&s->go, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &s->go, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* Called on thread t, idle after a fork: makes its µprocess's next spare. */
+void spare_make(struct uthread *t)
+{
+	struct uproc *p = t->p;
+	p->want_spare = 0;
+	struct spare *s = calloc(1, sizeof *s);
+	if (!s)
+		return;
+	s->maker = t->tid;
+	s->gen = __atomic_load_n(&p->host_gen, __ATOMIC_ACQUIRE);
+	if (host_thread_create(spare_main, s) < 0) {
+		free(s);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	struct spare *old = p->spare;
+	p->spare = p->exiting ? NULL : s;
+	pthread_mutex_unlock(&p->lock);
+	if (old)
+		spare_start(old, NULL);
+	if (p->spare != s)
+		spare_start(s, NULL);
+}
+
+/* Starts t, the first thread of a child forked by thread `forker`, on the
+ * forker's µprocess's spare.  Returns 0, or -1 when there is no spare that
+ * is like a thread the forker would create now (one cloned from another
+ * thread has that thread's name, nice value and affinity). */
+int spare_run(struct uthread *forker, struct uthread *t)
+{
+	struct uproc *p = forker->p;
+	pthread_mutex_lock(&p->lock);
+	struct spare *s = p->spare;
+	p->spare = NULL;
+	pthread_mutex_unlock(&p->lock);
+	if (!s)
+		return -1;
+	if (s->maker != forker->tid || s->gen != __atomic_load_n(&p->host_gen, __ATOMIC_ACQUIRE)) {
+		spare_start(s, NULL);
+		return -1;
+	}
+	spare_start(s, t);
+	return 0;
+}
+
+/* p is ending: so does its spare. */
+void spare_drop(struct uproc *p)
+{
+	pthread_mutex_lock(&p->lock);
+	struct spare *s = p->spare;
+	p->spare = NULL;
+	pthread_mutex_unlock(&p->lock);
+	if (s)
+		spare_start(s, NULL);
+}
