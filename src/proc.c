@@ -346,7 +346,7 @@ static void wake_waiters(struct uproc *p)
 	pthread_mutex_lock(&p->lock);
 	for (struct uthread *o = p->threads; o; o = o->next)
 		if (o->waiting)
-			thread_kick(o, 0);
+			thread_wake(o);
 	pthread_mutex_unlock(&p->lock);
 }
 

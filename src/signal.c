@@ -146,6 +146,19 @@ void sigpend_clear(struct sigpending *sp, int sig)
 	}
 }
 
+/* Wakes a thread that is in the runtime's own wait loop (o->waiting: it
+ * runs no host call but thread_sleep, whose futex sees `cancel`), without
+ * the host signal thread_kick needs for a thread in a host call.  Caller
+ * holds o's µprocess lock. */
+void thread_wake(struct uthread *o)
+{
+	if (!o->blk)
+		return;
+	__atomic_store_n(&o->blk->cancel, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&o->blk->sleeping, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &o->blk->cancel, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
 void thread_kick(struct uthread *o, int kill)
 {
 	if (!o->blk)

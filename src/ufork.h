@@ -392,6 +392,7 @@ void sigpend_add(struct sigpending *sp, int sig, const siginfo_t *si);
 void sigpend_take(struct sigpending *sp, int sig, siginfo_t *out);
 void sigpend_clear(struct sigpending *sp, int sig);	/* sig 0: all */
 void thread_kick(struct uthread *o, int kill);
+void thread_wake(struct uthread *o);
 void signalfd_update(struct uproc *p, struct uthread *t);
 void signalfd_forget(struct uproc *p, long fd);
 int signalfd_fork(struct uproc *parent, struct uproc *child);
