@@ -2,8 +2,8 @@
  * tty.c - terminals as µprocesses see them: each µprocess's controlling
  * terminal, and each terminal's controlling session and foreground process
  * group, in µprocess ids, with Linux's job-control rules (tcgetpgrp,
- * tcsetpgrp, tcgetsid, TIOCSCTTY, TIOCNOTTY, taking a terminal by opening
- * it, letting go of it when the session leader exits, /dev/tty).
+ * tcsetpgrp, tcgetsid, TIOCSCTTY, TIOCNOTTY, TIOCSIG, taking a terminal by
+ * opening it, letting go of it when the session leader exits, /dev/tty).
  *
  * The host kernel cannot keep this state: it sees one process (the runtime),
  * which is never a session leader, with host ids.  So the runtime keeps a
@@ -107,7 +107,9 @@ static long term_identify(long fd, dev_t *key, int *master, dev_t *raw)
 		*key = makedev(PTS_MAJOR, n);
 		*master = 1;
 	} else if (st.st_rdev == DEV_TTY) {
-		*key = host_tty;	/* only the host's /dev/tty reaches here */
+		if (!host_tty)
+			return -ENOTTY;	/* another process's terminal: unknown */
+		*key = host_tty;	/* the runtime's: only it opens the host's /dev/tty */
 	}
 	return 0;
 }
@@ -358,6 +360,24 @@ static long job_control(struct sysctx *c, long a[6])
 	return copy_to_user(p, a[2], &v, sizeof v);
 }
 
+/* TIOCSIG on a pty master: the host checks the signal and flushes input, but
+ * knows no foreground group; the runtime sends the signal to its own. */
+static long tiocsig(struct sysctx *c, long a[6])
+{
+	dev_t key, raw;
+	int master, sig = a[2];
+	long r = sys_forward(c, a);
+	if (r < 0 || sig < 1 || sig > 64 ||
+	    term_identify((unsigned int)a[0], &key, &master, &raw) < 0 || !master)
+		return r;
+	proc_table_lock();
+	struct term *tm = term_find(key);
+	if (tm && tm->sid && tm->pgrp)
+		signal_group(tm->pgrp, sig, SI_KERNEL, 0);
+	proc_table_unlock();
+	return r;
+}
+
 /* ioctl: job-control requests are answered here, everything else goes to
  * the host unchanged. */
 long sys_ioctl(struct sysctx *c, long a[6])
@@ -365,6 +385,8 @@ long sys_ioctl(struct sysctx *c, long a[6])
 	switch ((unsigned int)a[1]) {
 	case TIOCGPGRP: case TIOCSPGRP: case TIOCGSID: case TIOCSCTTY: case TIOCNOTTY:
 		return job_control(c, a);
+	case TIOCSIG:
+		return tiocsig(c, a);
 	case TIOCGPTPEER: {	/* opens the slave: may make it the controlling tty */
 		long r = sys_forward(c, a);
 		if (r >= 0)

@@ -12,7 +12,8 @@
  *    through TIOCSCTTY;
  *  - S exits while K's group is in the foreground: K gets SIGHUP and the
  *    terminal is free again, which S3 shows by taking it; S3's TIOCNOTTY as
- *    leader (SIGHUP to its own foreground group).
+ *    leader (SIGHUP to its own foreground group); TIOCSIG on the master
+ *    signals the foreground group.
  * Every value printed is relative to the processes' own ids. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -51,7 +52,8 @@ static const char *ename(int e)
 
 static const char *yes(int c) { return c ? "yes" : "no"; }
 
-static volatile sig_atomic_t ttou, hup;
+static volatile sig_atomic_t ttou, hup, quit;
+static void on_quit(int s) { (void)s; quit++; }
 static void on_ttou(int s) { (void)s; ttou++; }
 static void on_hup(int s) { (void)s; hup++; }
 static int hup_w = -1;
@@ -307,6 +309,9 @@ int main(void)
         printf("S3: after: tcgetpgrp %s, master tcgetsid %s, tcgetpgrp %d\n", RES(tcgetpgrp(fd)),
                RES(tcgetsid(master)), tcgetpgrp(master));
         printf("S3: TIOCSCTTY takes it back: %s\n", RES(sctty(fd, 0)));
+        handle(SIGQUIT, on_quit);
+        r = RES(ioctl(master, TIOCSIG, SIGQUIT));
+        printf("S3: TIOCSIG SIGQUIT through the master: %s, SIGQUIT %d\n", r, (int)quit);
         fflush(stdout);
         _exit(0);
     }
