@@ -70,6 +70,7 @@ struct uproc *proc_new(struct image *img, struct uproc *parent)
 	 * shell would start it */
 	p->pgid = parent ? parent->pgid : p->pid;
 	p->sid = parent ? parent->sid : 1;
+	p->ctty = parent ? __atomic_load_n(&parent->ctty, __ATOMIC_RELAXED) : NULL;
 	p->oom_fd = -1;
 	if (!parent)
 		rlimits_init(p->rlim);
@@ -106,6 +107,7 @@ struct uproc *proc_new_borrowed(struct uproc *parent)
 	p->ppid = parent->pid;
 	p->pgid = parent->pgid;
 	p->sid = parent->sid;
+	p->ctty = __atomic_load_n(&parent->ctty, __ATOMIC_RELAXED);
 	p->oom_fd = -1;
 	memcpy(p->comm, parent->comm, sizeof p->comm);
 	memcpy(p->rlim, parent->rlim, sizeof p->rlim);
@@ -367,6 +369,8 @@ void proc_release(struct uproc *p)
 	p->img = NULL;
 
 	pthread_mutex_lock(&proc_lock);
+	if (p->sid == p->pid)
+		tty_leader_exit_locked(p);	/* the session loses its terminal */
 	p->zombie = 1;
 	live_procs--;
 	if (p->pid == first_pid) {
@@ -602,8 +606,9 @@ long proc_signal_other(struct uthread *t, int pid, int sig, const siginfo_t *inf
 /*
  * The invisible init: waits until no µprocess is left, passing on signals
  * sent to ufork from outside.  What the terminal sends (Ctrl-C, Ctrl-Z, window
- * size: si_code SI_KERNEL) goes to the foreground group - the first
- * program's - as the terminal would send it; what a process sends with kill
+ * size: si_code SI_KERNEL) goes to the terminal's foreground group (tty.c:
+ * the first program's until a tcsetpgrp changes it), as the terminal would
+ * send it; what a process sends with kill
  * goes to the first program, or to its group once it is gone.
  */
 static volatile uint64_t outside_pending[2];	/* [1]: from the terminal */
@@ -623,7 +628,8 @@ static void pass_on(int sig, int terminal)
 	pthread_mutex_lock(&proc_lock);
 	struct uproc *first = find_locked(first_pid);
 	int alive = first && !first->zombie;
-	int pgid = first ? first->pgid : first_pid;
+	int fg = terminal ? tty_host_fg_locked() : 0;
+	int pgid = fg ? fg : first ? first->pgid : first_pid;
 	for (struct uproc *q = all_procs; q; q = q->next_all) {
 		if (q->zombie)
 			continue;
@@ -712,6 +718,7 @@ long proc_setsid(struct uproc *p)
 		r = -EPERM;
 	} else {
 		p->sid = p->pgid = p->pid;
+		p->ctty = NULL;	/* a new session has no terminal */
 		r = p->pid;
 	}
 	pthread_mutex_unlock(&proc_lock);
@@ -773,4 +780,19 @@ struct uproc *proc_get_locked(int pid)
 void proc_put_locked(void)
 {
 	pthread_mutex_unlock(&proc_lock);
+}
+
+void proc_table_lock(void)
+{
+	pthread_mutex_lock(&proc_lock);
+}
+
+void proc_table_unlock(void)
+{
+	pthread_mutex_unlock(&proc_lock);
+}
+
+struct uproc *proc_table_first(void)
+{
+	return all_procs;
 }

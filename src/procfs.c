@@ -266,6 +266,8 @@ static int classify(struct sysctx *c, long a[6], int idx, char *path, char *host
 		    int *pid, const char **entry)
 {
 	long n = strncpy_from_user(c->t->p, path, a[idx], PATH_BUF);
+	if (n < 0)
+		path[0] = 0;
 	if (n < 0 || strncmp(path, "/proc/", 6))
 		return PROC_NONE;
 	return resolve(c->t, path, host, hostlen, pid, entry);
@@ -282,12 +284,15 @@ static long forward_path(struct sysctx *c, long a[6], int idx, const char *path)
 	return host_syscall_cancellable(c->t, c->nr, b);
 }
 
-/* open/openat: path at a[idx], flags at a[idx + 1]. */
+/* open/openat: path at a[idx], flags at a[idx + 1].  A terminal opened may
+ * become the caller's controlling terminal, and /dev/tty is the caller's
+ * (tty.c). */
 static long open_common(struct sysctx *c, long a[6], int idx)
 {
 	char path[PATH_BUF], host[4200];
 	int pid;
 	const char *entry;
+	long r;
 	switch (classify(c, a, idx, path, host, sizeof host, &pid, &entry)) {
 	case PROC_ENOENT:
 		return -ENOENT;
@@ -295,10 +300,16 @@ static long open_common(struct sysctx *c, long a[6], int idx)
 		fd_sync(c->t);
 		return open_generated(c->t, pid, entry, a[idx + 1]);
 	case PROC_HOST:
-		return forward_path(c, a, idx, host);
+		r = forward_path(c, a, idx, host);
+		break;
 	default:
-		return sys_forward(c, a);
+		if (!strcmp(path, "/dev/tty"))
+			return tty_open_current(c, a, idx);
+		r = sys_forward(c, a);
 	}
+	if (r >= 0)
+		tty_opened(c->t, r, a[idx + 1]);
+	return r;
 }
 
 long sys_open(struct sysctx *c, long a[6])

@@ -28,7 +28,7 @@
 const struct syscall_desc syscall_table[] = {
 	/* files and directories */
 	E(read), F(write), E(open), E(close), E(stat), F(fstat), E(lstat), F(poll),
-	F(lseek), F(ioctl), F(pread64), F(pwrite64), F(readv), F(writev), E(access),
+	F(lseek), E(ioctl), F(pread64), F(pwrite64), F(readv), F(writev), E(access),
 	F(pipe), F(select), F(dup), E(dup2), E(dup3), E(fcntl), F(flock), F(fsync),
 	F(fdatasync), F(truncate), F(ftruncate), F(getdents), F(getdents64),
 	F(getcwd), F(chdir), F(fchdir), F(rename), F(mkdir), F(rmdir), F(creat),

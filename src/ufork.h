@@ -178,6 +178,7 @@ struct uproc {
 	struct rlimit rlim[RLIM_NLIMITS];	/* its own resource limits (lock) */
 	struct timeval ut, st;		/* CPU time of its exited threads */
 	struct timeval cut, cst;	/* ... and of its reaped children (proc_lock) */
+	struct term *ctty;		/* controlling terminal (tty.c; proc_lock) */
 	pthread_cond_t fork_cv;
 	struct spare *spare;		/* the next child's host thread (spare.c) */
 	int want_spare;			/* forked: make a spare when idle */
@@ -292,6 +293,9 @@ int proc_host_tid(int pid);
 void proc_host_changed(int pid);
 struct uproc *proc_get_locked(int pid);	/* takes the table lock; NULL if none */
 void proc_put_locked(void);			/* releases it */
+void proc_table_lock(void);
+void proc_table_unlock(void);
+struct uproc *proc_table_first(void);		/* table lock held; then next_all */
 void proc_set_cmdline(struct uproc *p, char **argv);
 int procfs_exec_path(struct uthread *t, const char *path, char *out, size_t outlen);
 
@@ -376,7 +380,7 @@ SYS(signalfd); SYS(signalfd4); SYS(read); SYS(vfork); SYS(execveat);
 SYS(open); SYS(openat); SYS(stat); SYS(lstat); SYS(access); SYS(newfstatat);
 SYS(statx); SYS(faccessat); SYS(faccessat2); SYS(readlink); SYS(readlinkat);
 SYS(getrusage); SYS(times); SYS(getrlimit); SYS(setrlimit); SYS(timer_create); SYS(timer_settime);
-SYS(timer_gettime); SYS(timer_getoverrun); SYS(timer_delete);
+SYS(timer_gettime); SYS(timer_getoverrun); SYS(timer_delete); SYS(ioctl);
 #undef SYS
 
 /* ---- signals (signal.c) ---------------------------------------------- */
@@ -406,6 +410,14 @@ void signal_deliver(struct uthread *t, ucontext_t *uc, long restart_nr);
 void signal_fault(struct uthread *t, int sig, siginfo_t *si, ucontext_t *uc);
 void ufork_signal(int sig, siginfo_t *si, void *uc, uintptr_t *saved);
 int sig_default_kills(int sig, int *core);
+
+/* ---- terminals (tty.c) ---------------------------------------------- */
+
+void tty_init(struct uproc *first);
+void tty_opened(struct uthread *t, long fd, int flags);
+long tty_open_current(struct sysctx *c, long a[6], int idx);
+void tty_leader_exit_locked(struct uproc *p);
+int tty_host_fg_locked(void);
 
 /* ---- misc ------------------------------------------------------------- */
 
