@@ -90,6 +90,10 @@ int vma_set_flags(struct vma_list *l, uintptr_t start, uintptr_t end, int set, i
 struct vma *vma_find(struct vma_list *l, uintptr_t addr);
 int vma_covered(struct vma_list *l, uintptr_t start, uintptr_t end);
 uintptr_t vma_find_gap(struct vma_list *l, uintptr_t lo, uintptr_t hi, size_t len);
+/* Bytes mapped in [start, end), and of those, "data" (private, writable, not
+ * the stack: what Linux counts against RLIMIT_DATA). */
+void vma_usage(struct vma_list *l, uintptr_t start, uintptr_t end, size_t *total, size_t *data);
+int vma_is_data(int prot, int flags, enum vma_kind kind);
 void vma_free(struct vma_list *l);
 
 /* ---- ELF images (elf.c) ---------------------------------------------- */
