@@ -20,7 +20,8 @@
  *     accept) first probe the lowest free fd.  dup2/dup3 to newfd >= limit:
  *     EBADF; F_DUPFD from >= limit: EINVAL; pipe/socketpair: both fds;
  *     recvmsg: SCM_RIGHTS fds past the limit are dropped with MSG_CTRUNC.
- *     Runtime fds (at fd_floor) lie above any lowered limit and never count.
+ *     Runtime fds (at fd_floor) are never handed out: a limit below fd_floor
+ *     has them above it, a higher one sees them as taken numbers.
  * RLIMIT_FSIZE  watched while finite: writes to regular files are checked
  *     against the file position as Linux's generic_write_checks does (at or
  *     past the limit: SIGXFSZ and EFBIG; across it: a short write), growing
@@ -30,8 +31,9 @@
  *     the runtime's threads): fork/vfork/clone fail with EAGAIN when
  *     the tasks (threads; zombies count one until reaped) of µprocesses with
  *     the caller's real uid reach the limit, unless the caller is uid 0 or
- *     has CAP_SYS_RESOURCE or CAP_SYS_ADMIN in the initial user namespace.  Real uids are tracked after
- *     each successful setuid/setreuid/setresuid (LIM_CRED, always watched).
+ *     has CAP_SYS_RESOURCE or CAP_SYS_ADMIN in the initial user namespace.
+ *     Real uids are noted after each successful setuid/setreuid/setresuid
+ *     (LIM_CRED, always watched).
  * RLIMIT_AS, RLIMIT_DATA  (LIM_MEM) checked by sys_mem.c through
  *     rlimit_vm_ok / rlimit_brk_ok / rlimit_mprotect_ok, Linux's
  *     may_expand_vm and check_data_rlimit over the µprocess's region list.
