@@ -107,16 +107,22 @@ int image_open(const char *path, struct image *img, char *err, size_t errlen)
 	img->entry = eh->e_entry;
 	img->phnum = eh->e_phnum;
 	img->phdr = 0;
+	uintptr_t start_data = 0, end_data = 0;	/* as Linux's ELF loader sets them */
 	for (int i = 0; i < eh->e_phnum; i++) {
 		if (ph[i].p_type == PT_PHDR)
 			img->phdr = ph[i].p_vaddr;
 		if (ph[i].p_type == PT_LOAD) {
 			img->span = PAGE_UP(ph[i].p_vaddr + ph[i].p_memsz);
+			if (ph[i].p_vaddr > start_data)
+				start_data = ph[i].p_vaddr;
+			if (ph[i].p_vaddr + ph[i].p_filesz > end_data)
+				end_data = ph[i].p_vaddr + ph[i].p_filesz;
 			if (!img->phdr && eh->e_phoff >= ph[i].p_offset &&
 			    eh->e_phoff < ph[i].p_offset + ph[i].p_filesz)
 				img->phdr = ph[i].p_vaddr + eh->e_phoff - ph[i].p_offset;
 		}
 	}
+	img->data_size = end_data > start_data ? end_data - start_data : 0;
 
 	int mfd = memfd_create("ufork-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd < 0) {

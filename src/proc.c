@@ -73,10 +73,10 @@ struct uproc *proc_new(struct image *img, struct uproc *parent)
 	p->ctty = parent ? __atomic_load_n(&parent->ctty, __ATOMIC_RELAXED) : NULL;
 	p->oom_fd = -1;
 	if (!parent)
-		rlimits_init(p->rlim);
+		rlimits_init(p);
 	if (parent) {
 		pthread_mutex_lock(&parent->lock);
-		memcpy(p->rlim, parent->rlim, sizeof p->rlim);
+		rlimits_copy(p, parent);
 		pthread_mutex_unlock(&parent->lock);
 		memcpy(p->comm, parent->comm, sizeof p->comm);
 		p->oom_score_adj = parent->oom_score_adj;
@@ -110,7 +110,9 @@ struct uproc *proc_new_borrowed(struct uproc *parent)
 	p->ctty = __atomic_load_n(&parent->ctty, __ATOMIC_RELAXED);
 	p->oom_fd = -1;
 	memcpy(p->comm, parent->comm, sizeof p->comm);
-	memcpy(p->rlim, parent->rlim, sizeof p->rlim);
+	pthread_mutex_lock(&parent->lock);
+	rlimits_copy(p, parent);
+	pthread_mutex_unlock(&parent->lock);
 	proc_layout(p);
 	return p;
 }
@@ -135,6 +137,32 @@ int proc_count_ok(void)
 	int ok = live_procs < max_procs;
 	pthread_mutex_unlock(&proc_lock);
 	return ok;
+}
+
+/* RLIMIT_NPROC: the tasks of µprocesses with real uid uid, counted as Linux
+ * counts them (every thread; a zombie is one task until it is reaped). */
+int proc_tasks_of_uid(uid_t uid)
+{
+	int n = 0;
+	pthread_mutex_lock(&proc_lock);
+	for (struct uproc *q = all_procs; q; q = q->next_all) {
+		if (q->ruid != uid)
+			continue;
+		int k = __atomic_load_n(&q->nthreads, __ATOMIC_RELAXED);
+		n += q->zombie || k < 1 ? 1 : k;
+	}
+	pthread_mutex_unlock(&proc_lock);
+	return n;
+}
+
+/* Calls fn on every µprocess in the table (proc_lock held: fn must not take
+ * it or a µprocess lock). */
+void proc_for_each(void (*fn)(struct uproc *))
+{
+	pthread_mutex_lock(&proc_lock);
+	for (struct uproc *q = all_procs; q; q = q->next_all)
+		fn(q);
+	pthread_mutex_unlock(&proc_lock);
 }
 
 void proc_add(struct uproc *p)

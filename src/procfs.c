@@ -133,7 +133,8 @@ static const char *vma_name(const struct uproc *p, const struct vma *v)
 static void generate(struct uproc *p, const char *entry, struct buf *b)
 {
 	pthread_mutex_lock(&p->lock);
-	size_t vsize = 0, rss = 0;
+	size_t vsize = 0, rss = 0, total, data;
+	vma_usage(&p->vmas, 0, UINTPTR_MAX, &total, &data);	/* VmData */
 	for (int i = 0; i < p->vmas.n; i++) {
 		vsize += p->vmas.v[i].end - p->vmas.v[i].start;
 		if (p->vmas.v[i].prot & PROT_READ)
@@ -150,10 +151,10 @@ static void generate(struct uproc *p, const char *entry, struct buf *b)
 	} else if (!strcmp(entry, "status")) {
 		put(b, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n"
 		       "Uid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\n"
-		       "VmSize:\t%8zu kB\nVmRSS:\t%8zu kB\nThreads:\t%d\n",
+		       "VmSize:\t%8zu kB\nVmRSS:\t%8zu kB\nVmData:\t%8zu kB\nThreads:\t%d\n",
 		    comm, p->zombie ? "Z (zombie)" : "S (sleeping)", p->pid, p->pid, p->ppid,
 		    getuid(), geteuid(), geteuid(), geteuid(), getgid(), getegid(), getegid(),
-		    getegid(), vsize >> 10, rss * (PAGE_SIZE >> 10), p->nthreads);
+		    getegid(), vsize >> 10, rss * (PAGE_SIZE >> 10), data >> 10, p->nthreads);
 	} else if (!strcmp(entry, "maps") || !strcmp(entry, "smaps")) {
 		for (int i = 0; i < p->vmas.n; i++) {
 			const struct vma *v = &p->vmas.v[i];

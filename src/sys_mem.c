@@ -7,7 +7,9 @@
  * reservation and recorded in the µprocess's vma list; an unmapped range goes
  * back to PROT_NONE, never to a hole (a hole could receive runtime memory).
  * A request outside the slot is refused as Linux refuses an unmappable
- * address.  Caller-visible errors follow mmap(2).
+ * address.  Caller-visible errors follow mmap(2).  RLIMIT_AS and RLIMIT_DATA
+ * are checked (rlimit.c) where Linux checks them: mmap, brk, growing mremap,
+ * mprotect making private memory writable.
  */
 #include <errno.h>
 #include <sys/mman.h>
@@ -95,6 +97,13 @@ long sys_mmap(struct sysctx *c, long a[6])
 		pthread_mutex_unlock(&p->lock);
 		return -ENOMEM;
 	}
+	if (!rlimit_vm_ok(p, at, len, vma_is_data(prot, hflags, shared ? VMA_SHARED : VMA_ANON) &&
+					  !(flags & MAP_GROWSDOWN))) {
+		if (!fixed && shared)
+			shared_ref(at, at + len, -1);	/* give the fresh range back */
+		pthread_mutex_unlock(&p->lock);
+		return -ENOMEM;	/* RLIMIT_AS or RLIMIT_DATA */
+	}
 	int in_area = in_shared_area(at, len);
 	if (fixed && in_area)
 		drop_shared_range(p, at, at + len);	/* this process's own, replaced */
@@ -178,7 +187,8 @@ long sys_mprotect(struct sysctx *c, long a[6])
 		return -EACCES;
 	pthread_mutex_lock(&p->lock);
 	long r = -ENOMEM;
-	if (vma_covered(&p->vmas, addr, addr + len)) {
+	if (vma_covered(&p->vmas, addr, addr + len) &&
+	    rlimit_mprotect_ok(p, addr, addr + len, a[2])) {
 		r = syscall(SYS_mprotect, addr, len, a[2]) ? -errno : 0;
 		if (!r)
 			vma_protect(&p->vmas, addr, addr + len, a[2]);
@@ -255,6 +265,10 @@ long sys_mremap(struct sysctx *c, long a[6])
 	struct vma cur = *v;
 	int anon = cur.kind == VMA_ANON || cur.kind == VMA_BRK || cur.kind == VMA_STACK ||
 		   cur.kind == VMA_IMAGE;
+	if (nsz > osz && !rlimit_vm_ok(p, 0, nsz - osz, vma_is_data(cur.prot, cur.flags, cur.kind))) {
+		r = -ENOMEM;	/* RLIMIT_AS or RLIMIT_DATA, before moving (vma_to_resize) */
+		goto out;
+	}
 	if (!(flags & MREMAP_FIXED) && nsz <= osz) {
 		if (nsz < osz) {
 			arena_reserve(old + nsz, osz - nsz);
@@ -311,12 +325,14 @@ long sys_brk(struct sysctx *c, long a[6])
 	struct uproc *p = c->t->p;
 	uintptr_t want = a[0];
 	pthread_mutex_lock(&p->lock);
-	if (want < p->brk_start || want > p->brk_max)
+	if (want < p->brk_start || want > p->brk_max || !rlimit_brk_ok(p, want))
 		goto out;
 	uintptr_t oend = PAGE_UP(p->brk_cur), nend = PAGE_UP(want);
 	if (nend > oend) {
 		if (vma_find_gap(&p->vmas, oend, nend, nend - oend) != oend)
 			goto out;	/* something is mapped in the way */
+		if (!rlimit_vm_ok(p, 0, nend - oend, 1))
+			goto out;	/* RLIMIT_AS or RLIMIT_DATA */
 		if (host_mmap(oend, nend - oend, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) < 0)
 			goto out;

@@ -1,7 +1,8 @@
 /*
- * sys_misc.c - time, resource limits and prctl.  µprocesses have no vDSO, so clock
- * calls trap; they are answered from the runtime's own vDSO clock instead of
- * a second kernel entry.
+ * sys_misc.c - time, prctl, calls naming a process by pid, capget.
+ * µprocesses have no vDSO, so clock calls trap; they are answered from the
+ * runtime's own vDSO clock instead of a second kernel entry.  (Resource
+ * limits: rlimit.c.)
  */
 #include <errno.h>
 #include <string.h>
@@ -50,70 +51,6 @@ long sys_time(struct sysctx *c, long a[6])
 	if (a[0] && copy_to_user(c->t->p, a[0], &now, sizeof now))
 		return -EFAULT;
 	return now;
-}
-
-/*
- * Resource limits per µprocess.  Each µprocess has its own table (copied by
- * fork, kept by exec), filled from the host's at start-up; get and set work
- * on it with Linux's checks.  The host enforces its process-wide limits for
- * all µprocesses at once, so a raised soft or hard limit is also raised on
- * the host (never lowered: others may need it); the runtime itself uses
- * RLIMIT_CORE (core flag of a death status).  Only "self" is accepted.
- */
-void rlimits_init(struct rlimit lim[RLIM_NLIMITS])
-{
-	for (int r = 0; r < RLIM_NLIMITS; r++)
-		getrlimit(r, &lim[r]);
-}
-
-static long rlimit_op(struct uthread *t, int res, uintptr_t unew, uintptr_t uold)
-{
-	struct uproc *p = t->p;
-	struct rlimit nv, old;
-	if (res < 0 || res >= RLIM_NLIMITS)
-		return -EINVAL;
-	if (unew && copy_from_user(p, &nv, unew, sizeof nv))
-		return -EFAULT;
-	if (unew && nv.rlim_cur > nv.rlim_max)
-		return -EINVAL;
-	pthread_mutex_lock(&p->lock);
-	old = p->rlim[res];
-	long r = 0;
-	if (unew && nv.rlim_max > old.rlim_max && geteuid() != 0)
-		r = -EPERM;	/* raising a hard limit needs CAP_SYS_RESOURCE */
-	if (!r && unew) {
-		struct rlimit host;
-		getrlimit(res, &host);
-		if (nv.rlim_max > host.rlim_max || nv.rlim_cur > host.rlim_cur) {
-			struct rlimit up = { nv.rlim_cur > host.rlim_cur ? nv.rlim_cur : host.rlim_cur,
-					     nv.rlim_max > host.rlim_max ? nv.rlim_max : host.rlim_max };
-			if (setrlimit(res, &up) < 0)
-				r = -errno;
-		}
-		if (!r)
-			p->rlim[res] = nv;
-	}
-	pthread_mutex_unlock(&p->lock);
-	if (!r && uold && copy_to_user(p, uold, &old, sizeof old))
-		return -EFAULT;
-	return r;
-}
-
-long sys_prlimit64(struct sysctx *c, long a[6])
-{
-	if (a[0] != 0 && a[0] != c->t->p->pid)
-		return -ESRCH;
-	return rlimit_op(c->t, a[1], a[2], a[3]);
-}
-
-long sys_getrlimit(struct sysctx *c, long a[6])
-{
-	return rlimit_op(c->t, a[0], 0, a[1]);
-}
-
-long sys_setrlimit(struct sysctx *c, long a[6])
-{
-	return rlimit_op(c->t, a[0], a[1], 0);
 }
 
 long sys_prctl(struct sysctx *c, long a[6])

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -36,21 +37,27 @@ static struct sigfd *find(struct uproc *p, long fd)
 	return NULL;
 }
 
+/* Empties an eventfd without blocking: the µprocess may have made it
+ * blocking (a signalfd without SFD_NONBLOCK). */
+static void drain(int fd)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	uint64_t v;
+	if (poll(&pf, 1, 0) > 0 && read(fd, &v, 8) < 0) {
+	}
+}
+
 /* With p->lock held: make each signalfd readable iff a signal of its mask
  * is pending for the process or for thread t (NULL: process only). */
 void signalfd_update(struct uproc *p, struct uthread *t)
 {
 	for (struct sigfd *s = p->sigfds; s; s = s->next) {
 		uint64_t pend = (p->pend.set | (t ? t->pend.set : 0)) & s->mask;
-		uint64_t v;
-		if (pend) {
-			v = 1;
-			if (read(s->fd, &v, 8) < 0) {
-			}	/* keep the counter at exactly 1 */
-			v = 1;
+		drain(s->fd);
+		if (pend) {	/* keep the counter at exactly 1 */
+			uint64_t v = 1;
 			if (write(s->fd, &v, 8) < 0) {
 			}
-		} else if (read(s->fd, &v, 8) < 0) {
 		}
 	}
 }

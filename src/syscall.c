@@ -10,7 +10,9 @@
  *   -> µprocess code at the instruction after `syscall`.
  *
  * Table entries either emulate (process model, memory, signals, threads) or
- * forward to the host kernel (files, sockets, time).  Anything not in the
+ * forward to the host kernel (files, sockets, time).  An entry a lowered
+ * resource limit can affect goes through rlimit_call when the µprocess's
+ * lim_watch says so; otherwise the path is unchanged.  Anything not in the
  * table answers -ENOSYS.  Forwarded calls go through the cancellable path so
  * that exit and signals can interrupt a blocked thread without a race.
  */
@@ -104,8 +106,14 @@ void ufork_sigsys(int sig, siginfo_t *si, void *ucv)
 	if (trace_syscalls)
 		trace_enter(&c, a);
 	long ret = -ENOSYS;
-	if (c.nr >= 0 && c.nr < syscall_table_size && syscall_table[c.nr].fn)
-		ret = syscall_table[c.nr].fn(&c, a);
+	if (c.nr >= 0 && c.nr < syscall_table_size && syscall_table[c.nr].fn) {
+		const struct syscall_desc *d = &syscall_table[c.nr];
+		/* a limit the µprocess lowered below the host's may apply */
+		if (__builtin_expect(d->limit & t->p->lim_watch, 0))
+			ret = rlimit_call(&c, a, d->fn);
+		else
+			ret = d->fn(&c, a);
+	}
 	if (!c.keep_regs)
 		g[REG_RAX] = ret;
 	if (trace_syscalls)

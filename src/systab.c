@@ -12,7 +12,10 @@
  *                (the µprocess's spare thread goes stale, spare.c);
  *   N(name)      known but refused with -ENOSYS (bypasses the runtime or not
  *                supported yet).
- * A number not listed answers -ENOSYS too.
+ * A number not listed answers -ENOSYS too.  A trailing letter marks what a
+ * µprocess's lowered resource limit can change (rlimit.c): FD/ED create fds
+ * (RLIMIT_NOFILE), FZ writes or sizes a file (RLIMIT_FSIZE), EP creates a
+ * task (RLIMIT_NPROC), FC may change the real uid.
  */
 #include <sys/syscall.h>
 
@@ -23,43 +26,48 @@
 #define N(n) [SYS_##n] = { #n, 0 }
 #define R(n) [SYS_##n] = { #n, sys_mem_range }
 #define P(n) [SYS_##n] = { #n, sys_pid_arg }
+#define FD(n) [SYS_##n] = { #n, sys_forward, LIM_NOFILE }
+#define ED(n) [SYS_##n] = { #n, sys_##n, LIM_NOFILE }
+#define FZ(n) [SYS_##n] = { #n, sys_forward, LIM_FSIZE }
+#define EP(n) [SYS_##n] = { #n, sys_##n, LIM_NPROC }
 #define C(n) [SYS_##n] = { #n, sys_setcred }
+#define FC(n) [SYS_##n] = { #n, sys_setcred, LIM_CRED }
 
 const struct syscall_desc syscall_table[] = {
 	/* files and directories */
-	E(read), F(write), E(open), E(close), E(stat), F(fstat), E(lstat), F(poll),
-	F(lseek), E(ioctl), F(pread64), F(pwrite64), F(readv), F(writev), E(access),
-	F(pipe), F(select), F(dup), E(dup2), E(dup3), E(fcntl), F(flock), F(fsync),
-	F(fdatasync), F(truncate), F(ftruncate), F(getdents), F(getdents64),
-	F(getcwd), F(chdir), F(fchdir), F(rename), F(mkdir), F(rmdir), F(creat),
+	E(read), FZ(write), ED(open), E(close), E(stat), F(fstat), E(lstat), F(poll),
+	F(lseek), E(ioctl), F(pread64), FZ(pwrite64), F(readv), FZ(writev), E(access),
+	FD(pipe), F(select), FD(dup), ED(dup2), ED(dup3), ED(fcntl), F(flock), F(fsync),
+	F(fdatasync), FZ(truncate), FZ(ftruncate), F(getdents), F(getdents64),
+	F(getcwd), F(chdir), F(fchdir), F(rename), F(mkdir), F(rmdir), FD(creat),
 	F(link), F(unlink), F(symlink), E(readlink), F(chmod), F(fchmod), F(chown),
 	F(fchown), F(lchown), F(umask), F(utime), F(utimes), F(mknod), F(statfs),
-	F(fstatfs), F(sync), F(syncfs), E(openat), F(mkdirat), F(mknodat),
+	F(fstatfs), F(sync), F(syncfs), ED(openat), F(mkdirat), F(mknodat),
 	F(fchownat), F(futimesat), E(newfstatat), F(unlinkat), F(renameat),
 	F(renameat2), F(linkat), F(symlinkat), E(readlinkat), F(fchmodat),
-	E(faccessat), E(faccessat2), F(utimensat), F(splice), F(tee),
-	F(sync_file_range), F(vmsplice), F(fallocate), F(pipe2), F(preadv),
-	F(pwritev), F(preadv2), F(pwritev2), F(sendfile), F(copy_file_range),
-	E(statx), F(fadvise64), F(readahead), F(openat2), E(close_range),
+	E(faccessat), E(faccessat2), F(utimensat), FZ(splice), F(tee),
+	F(sync_file_range), F(vmsplice), FZ(fallocate), FD(pipe2), F(preadv),
+	FZ(pwritev), F(preadv2), FZ(pwritev2), FZ(sendfile), FZ(copy_file_range),
+	E(statx), F(fadvise64), F(readahead), FD(openat2), E(close_range),
 	F(setxattr), F(lsetxattr), F(fsetxattr), F(getxattr), F(lgetxattr),
 	F(fgetxattr), F(listxattr), F(llistxattr), F(flistxattr), F(removexattr),
-	F(lremovexattr), F(fremovexattr), F(inotify_init), F(inotify_init1),
-	F(inotify_add_watch), F(inotify_rm_watch), F(memfd_create),
+	F(lremovexattr), F(fremovexattr), FD(inotify_init), FD(inotify_init1),
+	F(inotify_add_watch), F(inotify_rm_watch), FD(memfd_create),
 	/* polling and events */
-	E(ppoll), E(pselect6), F(epoll_create), F(epoll_create1), F(epoll_ctl),
-	F(epoll_wait), E(epoll_pwait), F(eventfd), F(eventfd2), F(timerfd_create),
+	E(ppoll), E(pselect6), FD(epoll_create), FD(epoll_create1), F(epoll_ctl),
+	F(epoll_wait), E(epoll_pwait), FD(eventfd), FD(eventfd2), FD(timerfd_create),
 	F(timerfd_settime), F(timerfd_gettime),
 	/* sockets */
-	F(socket), F(connect), F(accept), F(accept4), F(sendto), F(recvfrom),
-	F(sendmsg), F(recvmsg), F(sendmmsg), F(recvmmsg), F(shutdown), F(bind),
-	F(listen), F(getsockname), F(getpeername), F(socketpair), F(setsockopt),
+	FD(socket), F(connect), FD(accept), FD(accept4), F(sendto), F(recvfrom),
+	F(sendmsg), FD(recvmsg), F(sendmmsg), F(recvmmsg), F(shutdown), F(bind),
+	F(listen), F(getsockname), F(getpeername), FD(socketpair), F(setsockopt),
 	F(getsockopt),
 	/* memory */
 	E(brk), E(mmap), E(munmap), E(mprotect), E(mremap), E(madvise),
 	R(msync), R(mincore), R(mlock), R(munlock), R(mlock2), N(mlockall), N(munlockall),
 	N(mbind), N(pkey_mprotect), N(pkey_alloc), N(pkey_free),
 	/* threads and processes */
-	E(clone), E(clone3), E(fork), E(vfork), E(execve), E(execveat), E(exit),
+	EP(clone), E(clone3), EP(fork), EP(vfork), E(execve), E(execveat), E(exit),
 	E(exit_group), E(wait4), E(waitid), E(set_tid_address), E(set_robust_list),
 	E(get_robust_list), E(gettid), E(arch_prctl), E(rseq), E(futex),
 	F(sched_yield), E(getpid), E(getppid), E(getpgid), E(setpgid), E(getpgrp),
@@ -71,7 +79,7 @@ const struct syscall_desc syscall_table[] = {
 	E(rt_sigaction), E(rt_sigprocmask), E(rt_sigreturn), E(sigaltstack),
 	E(rt_sigpending), E(rt_sigsuspend), E(rt_sigtimedwait), E(rt_sigqueueinfo),
 	E(rt_tgsigqueueinfo), E(kill), E(tkill), E(tgkill), E(pause),
-	E(signalfd), E(signalfd4), E(alarm), E(setitimer), E(getitimer),
+	ED(signalfd), ED(signalfd4), E(alarm), E(setitimer), E(getitimer),
 	E(timer_create), E(timer_settime), E(timer_gettime), E(timer_getoverrun),
 	E(timer_delete),
 	/* time */
@@ -80,8 +88,8 @@ const struct syscall_desc syscall_table[] = {
 	N(adjtimex), N(clock_adjtime),
 	/* identity, credentials, limits, system */
 	F(uname), F(sysinfo), F(getrandom), F(getuid), F(getgid), F(geteuid),
-	F(getegid), F(getresuid), F(getresgid), F(getgroups), C(setuid), C(setgid),
-	C(setreuid), C(setregid), C(setresuid), C(setresgid), C(setgroups),
+	F(getegid), F(getresuid), F(getresgid), F(getgroups), FC(setuid), C(setgid),
+	FC(setreuid), C(setregid), FC(setresuid), C(setresgid), C(setgroups),
 	C(setfsuid), C(setfsgid), E(getrlimit), E(setrlimit), E(prlimit64),
 	E(getrusage), E(times), P(getpriority), P(setpriority), F(getcpu),
 	P(sched_getaffinity), P(sched_setaffinity), P(sched_getparam), P(sched_setparam),

@@ -90,6 +90,10 @@ int vma_set_flags(struct vma_list *l, uintptr_t start, uintptr_t end, int set, i
 struct vma *vma_find(struct vma_list *l, uintptr_t addr);
 int vma_covered(struct vma_list *l, uintptr_t start, uintptr_t end);
 uintptr_t vma_find_gap(struct vma_list *l, uintptr_t lo, uintptr_t hi, size_t len);
+/* Bytes mapped in [start, end), and of those, "data" (private, writable, not
+ * the stack: what Linux counts against RLIMIT_DATA). */
+void vma_usage(struct vma_list *l, uintptr_t start, uintptr_t end, size_t *total, size_t *data);
+int vma_is_data(int prot, int flags, enum vma_kind kind);
 void vma_free(struct vma_list *l);
 
 /* ---- ELF images (elf.c) ---------------------------------------------- */
@@ -101,6 +105,7 @@ struct image {
 	uintptr_t phdr;
 	int phnum;
 	size_t span;		/* page-rounded end of the highest segment */
+	size_t data_size;	/* end_data - start_data as Linux counts them (brk) */
 	char *path;
 };
 
@@ -176,6 +181,8 @@ struct uproc {
 	int wait_report;		/* a stop/continue for the parent's wait */
 	int cont_pending;		/* continued: init is to tell the parent */
 	struct rlimit rlim[RLIM_NLIMITS];	/* its own resource limits (lock) */
+	int lim_watch;			/* LIM_* checks its limits need (rlimit.c) */
+	uid_t ruid;			/* real uid, for RLIMIT_NPROC (rlimit.c) */
 	struct timeval ut, st;		/* CPU time of its exited threads */
 	struct timeval cut, cst;	/* ... and of its reaped children (proc_lock) */
 	struct term *ctty;		/* controlling terminal (tty.c; proc_lock) */
@@ -286,7 +293,14 @@ struct uthread *thread_new(struct uproc *p, int tid);
 int pid_alloc(void);
 int proc_wait_all(void);	/* returns the first µprocess's wait status */
 void init_setup(void);
-void rlimits_init(struct rlimit lim[RLIM_NLIMITS]);
+/* rlimit.c */
+void rlimits_init(struct uproc *p);			/* the first µprocess */
+void rlimits_copy(struct uproc *to, struct uproc *from);	/* fork, vfork */
+int rlimit_vm_ok(struct uproc *p, uintptr_t start, size_t len, int data);	/* p->lock held */
+int rlimit_brk_ok(struct uproc *p, uintptr_t want);
+int rlimit_mprotect_ok(struct uproc *p, uintptr_t start, uintptr_t end, int prot);
+int proc_tasks_of_uid(uid_t uid);
+void proc_for_each(void (*fn)(struct uproc *));
 void first_exited(int status, int last);	/* main.c: tell the front process */
 void first_stopped(int status);
 int proc_host_tid(int pid);
@@ -347,7 +361,17 @@ typedef long (*sys_fn)(struct sysctx *c, long a[6]);
 struct syscall_desc {
 	const char *name;
 	sys_fn fn;
+	unsigned char limit;	/* LIM_*: which per-µprocess limit may apply */
 };
+
+/* Limits checked on the syscall path (rlimit.c), a bit in both a table entry
+ * and the µprocess's lim_watch; LIM_MEM is checked in sys_mem.c. */
+#define LIM_NOFILE 1	/* creates fds; watched while the soft limit is below the host's */
+#define LIM_FSIZE 2	/* writes or sizes a file; watched while RLIMIT_FSIZE is finite */
+#define LIM_NPROC 4	/* creates a task; watched while the soft limit is below the host's */
+#define LIM_CRED 8	/* may change the real uid; always watched */
+#define LIM_MEM 16	/* RLIMIT_AS or RLIMIT_DATA is finite */
+long rlimit_call(struct sysctx *c, long a[6], sys_fn fn);
 
 extern const struct syscall_desc syscall_table[];
 extern const int syscall_table_size;

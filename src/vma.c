@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ufork.h"
 
@@ -167,6 +168,25 @@ uintptr_t vma_find_gap(struct vma_list *l, uintptr_t lo, uintptr_t hi, size_t le
 		if (i < 0)
 			return 0;
 		top = l->v[i].start;
+	}
+}
+
+/* Linux's is_data_mapping: private, writable, not a stack. */
+int vma_is_data(int prot, int flags, enum vma_kind kind)
+{
+	return (prot & PROT_WRITE) && kind != VMA_SHARED && kind != VMA_STACK &&
+	       (flags & MAP_TYPE) == MAP_PRIVATE;
+}
+
+void vma_usage(struct vma_list *l, uintptr_t start, uintptr_t end, size_t *total, size_t *data)
+{
+	*total = *data = 0;
+	for (int i = lower(l, start); i < l->n && l->v[i].start < end; i++) {
+		uintptr_t s = l->v[i].start > start ? l->v[i].start : start;
+		uintptr_t e = l->v[i].end < end ? l->v[i].end : end;
+		*total += e - s;
+		if (vma_is_data(l->v[i].prot, l->v[i].flags, l->v[i].kind))
+			*data += e - s;
 	}
 }
 

@@ -6,11 +6,12 @@
 #  - a pointer to private memory stored in shared memory keeps naming the
 #    parent's copy; pointers into the shared memory itself work;
 #  - a shared mapping others map too cannot be mprotect-ed or replaced by one
-#    µprocess (one set of page protections): EACCES / ENOMEM.
+#    µprocess (one set of page protections): EACCES / ENOMEM;
+#  - RLIMIT_STACK is recorded, not enforced: the main stack is a fixed 8 MiB.
 # shellcheck source-path=SCRIPTDIR source=lib.bash
 . "$(dirname "$0")/lib.bash"
 need_ufork
-for p in limit_ptrhash_mod limit_shared_ptr limit_shared_prot; do
+for p in limit_ptrhash_mod limit_shared_ptr limit_shared_prot limit_rlimit_stack; do
     "$ROOT/tools/ufork-cc" -O2 -o "$SCRATCH/$p" "$(dirname "$0")/progs/$p.c" ||
         fail "cannot build progs/$p.c"
 done
@@ -35,4 +36,9 @@ grep -q "child mprotect=-1 Permission denied; MAP_FIXED over it=failed Out of me
     <<<"$out" || { show; fail "shared mprotect/MAP_FIXED: expected the documented refusal"; }
 grep -q "parent: still-writable; own mapping mprotect=0" <<<"$out" ||
     { show; fail "the parent's own mapping must stay writable and changeable"; }
-echo "ok: full-pointer hashes, shared pointers to private memory and shared page protections behave as documented"
+"$SCRATCH/limit_rlimit_stack" >"$SCRATCH/native" || fail "limit_rlimit_stack fails natively"
+grep -q "RLIMIT_STACK: killed by signal 11" "$SCRATCH/native" || fail "native: stack limit not hit?"
+run_ufork run "$SCRATCH/limit_rlimit_stack"
+grep -q "RLIMIT_STACK: finished" <<<"$out" ||
+    { show; fail "RLIMIT_STACK: expected the documented non-enforcement"; }
+echo "ok: full-pointer hashes, shared pointers to private memory, shared page protections and RLIMIT_STACK behave as documented"

@@ -1,4 +1,6 @@
 /* Unit tests of vma.c: insertion over existing regions, splitting, gaps. */
+#include <sys/mman.h>
+
 #include "../../src/ufork.h"
 #include "unit.h"
 
@@ -111,6 +113,24 @@ static void vma_merges_alike_neighbours(void)
 	vma_free(&l);
 }
 
+static void vma_usage_counts_data(void)
+{
+	struct vma_list l = { 0 };
+	vma_insert(&l, 10 * K, 20 * K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, VMA_ANON);
+	vma_insert(&l, 20 * K, 24 * K, PROT_READ, MAP_PRIVATE, VMA_IMAGE);
+	vma_insert(&l, 30 * K, 34 * K, PROT_READ | PROT_WRITE, MAP_SHARED, VMA_SHARED);
+	vma_insert(&l, 40 * K, 48 * K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, VMA_STACK);
+	vma_insert(&l, 50 * K, 52 * K, PROT_READ | PROT_WRITE, MAP_PRIVATE, VMA_IMAGE);
+	size_t total, data;
+	vma_usage(&l, 0, 100 * K, &total, &data);
+	CHECK(total == 28 * K && data == 12 * K);
+	vma_usage(&l, 15 * K, 41 * K, &total, &data);	/* clipped to the range */
+	CHECK(total == 14 * K && data == 5 * K);
+	vma_usage(&l, 60 * K, 70 * K, &total, &data);
+	CHECK(total == 0 && data == 0);
+	vma_free(&l);
+}
+
 int main(void)
 {
 	int any_failed = 0;
@@ -121,5 +141,6 @@ int main(void)
 	RUN(vma_covered_detects_holes);
 	RUN(vma_find_gap_top_down);
 	RUN(vma_many_regions);
+	RUN(vma_usage_counts_data);
 	return any_failed;
 }
