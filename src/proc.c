@@ -76,6 +76,7 @@ struct uproc *proc_new(struct image *img, struct uproc *parent)
 		rlimits_init(p);
 	if (parent) {
 		pthread_mutex_lock(&parent->lock);
+		p->fd_top = parent->nthreads > 1 ? fd_floor - 1 : parent->fd_top;
 		rlimits_copy(p, parent);
 		pthread_mutex_unlock(&parent->lock);
 		memcpy(p->comm, parent->comm, sizeof p->comm);
@@ -111,6 +112,7 @@ struct uproc *proc_new_borrowed(struct uproc *parent)
 	p->oom_fd = -1;
 	memcpy(p->comm, parent->comm, sizeof p->comm);
 	pthread_mutex_lock(&parent->lock);
+	p->fd_top = parent->nthreads > 1 ? fd_floor - 1 : parent->fd_top;
 	rlimits_copy(p, parent);
 	pthread_mutex_unlock(&parent->lock);
 	proc_layout(p);
@@ -305,6 +307,7 @@ int proc_start(struct uproc *p, char **argv, char **envp)
 	if (!t)
 		return -ENOMEM;
 	t->new_fdctx = 1;
+	p->fd_top = fd_top_scan();	/* the table it copies is ours */
 	t->start.gregs[REG_RIP] = p->slot.base + p->img->entry;
 	t->start.gregs[REG_RSP] = sp;
 	t->start.gregs[REG_EFL] = 0x202;

@@ -5,8 +5,10 @@
  * systab.c.  Here: what must not reach the host as is - the runtime's own fds
  * (at fd_floor and above) are protected from close/dup2/dup3/fcntl, and the
  * calls that take a host signal mask run with the µprocess's virtual mask
- * instead of touching the host's.
+ * instead of touching the host's.  And fd_top, the bound on a µprocess's fd
+ * numbers that lets its exit close its table without scanning all of it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -33,6 +35,66 @@ int runtime_fd(int fd)
 	}
 	close(fd);
 	return n;
+}
+
+/*
+ * p->fd_top: every fd of p below fd_floor is at most fd_top.  A table that
+ * holds the runtime's fds (at fd_floor) has over a thousand slots, and
+ * close_range walks them one by one (about 10 us), so the exit of a
+ * µprocess closes [0, fd_top] instead.  Raised after every call that can
+ * create an fd (the LIM_NOFILE entries of systab.c, ioctl, recvmmsg); a fork
+ * child starts from its parent's, or from the whole range when the parent
+ * has other threads (one of them may be creating an fd right now).
+ */
+void fd_note(struct sysctx *c, const long a[6], long ret)
+{
+	struct uproc *p = c->t->p;
+	long top = ret;
+	if (ret < 0)
+		return;
+	switch (c->nr) {
+	case SYS_pipe:
+	case SYS_pipe2:
+	case SYS_socketpair: {
+		int fds[2];
+		if (copy_from_user(p, fds, c->nr == SYS_socketpair ? a[3] : a[0], sizeof fds))
+			top = fd_floor - 1;
+		else
+			top = fds[0] > fds[1] ? fds[0] : fds[1];
+		break;
+	}
+	case SYS_fcntl:
+		if (a[1] != F_DUPFD && a[1] != F_DUPFD_CLOEXEC)
+			return;
+		break;
+	case SYS_recvmsg:
+	case SYS_recvmmsg:	/* SCM_RIGHTS: fds anywhere in the free slots */
+		top = fd_floor - 1;
+		break;
+	}
+	if (top >= fd_floor)
+		top = fd_floor - 1;	/* above the runtime's: closed separately */
+	int cur = __atomic_load_n(&p->fd_top, __ATOMIC_RELAXED);
+	while (top > cur && !__atomic_compare_exchange_n(&p->fd_top, &cur, top, 0,
+							 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+/* The highest fd below fd_floor open in the calling thread's table (the
+ * runtime's, whose copy the first µprocess gets), from /proc. */
+int fd_top_scan(void)
+{
+	int top = 2;
+	DIR *d = opendir("/proc/thread-self/fd");
+	if (!d)
+		return fd_floor - 1;
+	for (struct dirent *e; (e = readdir(d));) {
+		int fd = atoi(e->d_name);
+		if (fd != dirfd(d) && fd > top && fd < fd_floor)
+			top = fd;
+	}
+	closedir(d);
+	return top;
 }
 
 long sys_close(struct sysctx *c, long a[6])

@@ -113,6 +113,8 @@ void ufork_sigsys(int sig, siginfo_t *si, void *ucv)
 			ret = rlimit_call(&c, a, d->fn);
 		else
 			ret = d->fn(&c, a);
+		if ((d->limit & LIM_NOFILE) || c.nr == SYS_ioctl || c.nr == SYS_recvmmsg)
+			fd_note(&c, a, ret);
 	}
 	if (!c.keep_regs)
 		g[REG_RAX] = ret;

@@ -71,7 +71,7 @@ static void thread_unlink(struct uthread *t, int own_host_thread)
 	sigpend_clear(&t->pend, 0);
 	free(t);
 	if (last && own_host_thread) {	/* the runtime's own fds stay usable */
-		syscall(SYS_close_range, 0, fd_floor - 1, 0);
+		syscall(SYS_close_range, 0, __atomic_load_n(&p->fd_top, __ATOMIC_RELAXED), 0);
 		syscall(SYS_close_range, fd_floor + 24, ~0U, 0);
 	}
 	if (last)

@@ -182,6 +182,7 @@ struct uproc {
 	int cont_pending;		/* continued: init is to tell the parent */
 	struct rlimit rlim[RLIM_NLIMITS];	/* its own resource limits (lock) */
 	int lim_watch;			/* LIM_* checks its limits need (rlimit.c) */
+	int fd_top;			/* its fds below fd_floor are <= this (sys_file.c) */
 	uid_t ruid;			/* real uid, for RLIMIT_NPROC (rlimit.c) */
 	struct timeval ut, st;		/* CPU time of its exited threads */
 	struct timeval cut, cst;	/* ... and of its reaped children (proc_lock) */
@@ -447,6 +448,8 @@ int tty_host_fg_locked(void);
 
 extern int log_fd;		/* runtime-owned dup of stderr */
 extern int fd_floor;		/* runtime fds live at >= fd_floor */
+void fd_note(struct sysctx *c, const long a[6], long ret);
+int fd_top_scan(void);
 int is_runtime_fd(long fd);
 int runtime_fd(int fd);		/* moves fd up into the runtime range */
 void ulog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
