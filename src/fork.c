@@ -192,6 +192,33 @@ fallback:
 	return mincore((void *)start, len, vec);
 }
 
+/*
+ * A private file mapping may reach past the end of its file, where a read
+ * raises SIGBUS.  The file's end splits the mapping into readable pages and
+ * pages that fault: find the split with fault-safe probes (binary search),
+ * and copy only the readable part (the child's pages past it read as zero).
+ */
+static size_t file_readable_pages(struct uproc *p, uintptr_t start, size_t pages)
+{
+	size_t lo = 0, hi = pages;	/* [0, lo) readable, [hi, pages) not */
+	unsigned char b;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (copy_from_user(p, &b, start + mid * PAGE_SIZE, 1) == 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void file_vec(struct uproc *p, uintptr_t start, size_t pages, unsigned char *vec)
+{
+	size_t n = file_readable_pages(p, start, pages);
+	memset(vec, 1, n);
+	memset(vec + n, 0, pages - n);
+}
+
 /* Copies one private region of the parent into the child, relocating. */
 static int copy_region(struct uproc *p, struct uproc *child, const struct vma *v,
 		       struct fork_stat *st)
@@ -210,7 +237,9 @@ static int copy_region(struct uproc *p, struct uproc *child, const struct vma *v
 		if (!vec)
 			return -ENOMEM;
 		/* file-backed pages that are not resident still hold file data */
-		if (v->kind == VMA_FILE || resident_vec(v->start, len, vec) < 0)
+		if (v->kind == VMA_FILE)
+			file_vec(p, v->start, pages, vec);
+		else if (resident_vec(v->start, len, vec) < 0)
 			memset(vec, 1, pages);
 		for (size_t i = 0; i < pages;) {
 			if (!(vec[i] & 1)) {
@@ -299,7 +328,9 @@ static int refill_region(struct uproc *p, const struct vma *v, uintptr_t delta,
 	if (!pvec)
 		return -ENOMEM;
 	unsigned char *cvec = pvec + pages;
-	if (v->kind == VMA_FILE || resident_vec(v->start, len, pvec) < 0)
+	if (v->kind == VMA_FILE)
+		file_vec(p, v->start, pages, pvec);
+	else if (resident_vec(v->start, len, pvec) < 0)
 		memset(pvec, 1, pages);
 	if (resident_vec(to, len, cvec) < 0)
 		memset(cvec, 1, pages);
