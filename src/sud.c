@@ -168,6 +168,8 @@ struct tblock *tblock_setup(struct uthread *t)
 		       (unsigned long)(ufork_restorer_end - (char *)ufork_restorer),
 		       &b->selector) < 0)
 		goto fail;
+	if (t && fast_syscalls)
+		fastcall_thread(b);
 	return b;
 fail:
 	altstack_free(b);

@@ -6,6 +6,8 @@
 #include "unit.h"
 
 int runtime_fd(int fd) { return fd; }
+int fast_syscalls, trace_syscalls, show_stats;
+void ulog(const char *fmt, ...) { (void)fmt; }
 
 static unsigned char buf[4096];
 
