@@ -19,7 +19,9 @@
  *  - it is not an rt_sigreturn (the previous instruction loads 15 into the
  *    number): that call returns through a signal frame at %rsp and is rare.
  * Every other site stays a `syscall`, which Syscall User Dispatch traps as
- * before.  Nothing here trusts the file beyond what elf_check verified: every
+ * before.  The ELF headers at the start of a segment are never swept.  In a
+ * stripped file the sweep runs over the whole segment: data placed among the
+ * code could desynchronise it (x86-64 compilers put none there).  Nothing here trusts the file beyond what elf_check verified: every
  * offset is bounds-checked, and a file that cannot be analysed is left as is.
  *
  * Invariant: only bytes 0f 05 that the sweep decoded as a `syscall`
@@ -63,6 +65,7 @@ struct rewriter {
 	cs_insn *insn;
 	const unsigned char *seg;	/* file bytes of the segment */
 	uint64_t seg_vaddr, seg_len;
+	uint64_t skip;			/* leading bytes that are ELF headers */
 	struct func *funcs;
 	size_t nfuncs;
 };
@@ -245,7 +248,7 @@ static int rewrite_segment(struct rewriter *w, unsigned char *seg, struct rewrit
 {
 	struct region fn = { 0 }, whole = { 0 };
 	int ret = 0;
-	for (uint64_t o = 0; o + 1 < w->seg_len; o++) {
+	for (uint64_t o = w->skip; o + 1 < w->seg_len; o++) {
 		if (seg[o] != 0x0f || seg[o + 1] != 0x05)
 			continue;
 		uint64_t a = w->seg_vaddr + o;
@@ -266,7 +269,8 @@ static int rewrite_segment(struct rewriter *w, unsigned char *seg, struct rewrit
 					goto oom;
 			g = &fn;
 		} else {
-			if (!whole.r && sweep(w, w->seg_vaddr, w->seg_vaddr + w->seg_len, &whole) < 0)
+			if (!whole.r && sweep(w, w->seg_vaddr + w->skip, w->seg_vaddr + w->seg_len,
+					      &whole) < 0)
 				goto oom;
 			g = &whole;
 		}
@@ -312,12 +316,19 @@ int rewrite_syscalls(unsigned char *buf, size_t len, struct rewrite_result *res)
 	int ret = w.insn ? 0 : -1;
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
 	const Elf64_Phdr *ph = (const Elf64_Phdr *)(buf + eh->e_phoff);
+	/* a segment may start with the ELF and program headers: never code */
+	uint64_t hdr_end = eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
+	if (hdr_end < sizeof *eh)
+		hdr_end = sizeof *eh;
 	for (int i = 0; !ret && i < eh->e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_X))
 			continue;
 		w.seg = buf + ph[i].p_offset;	/* in the file: checked by elf_check */
 		w.seg_vaddr = ph[i].p_vaddr;
 		w.seg_len = ph[i].p_filesz;
+		w.skip = ph[i].p_offset < hdr_end ? hdr_end - ph[i].p_offset : 0;
+		if (w.skip >= w.seg_len)
+			continue;
 		free(w.funcs);
 		w.funcs = NULL;
 		w.nfuncs = 0;
