@@ -23,7 +23,6 @@
  *    syscall then as if it had trapped.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -68,54 +67,40 @@ static void tramp_fill(unsigned char *pg)
 	memset(c, 0xf4, pg + PAGE_SIZE - c);	/* hlt: faults in user mode */
 }
 
-static void *map_page0(void)
+/* Moves the filled page tmp to address 0, where nothing may be mapped yet:
+ * reserved first (the step the kernel checks against vm.mmap_min_addr), then
+ * replaced.  Returns the new address (0) or MAP_FAILED. */
+static void *map_page0(void *tmp)
 {
-	return mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-}
-
-/* Root without CAP_SYS_RAWIO may still lower vm.mmap_min_addr: done for the
- * one mmap, then put back, and said once. */
-static void *map_page0_sysctl(void)
-{
-	static const char *knob = "/proc/sys/vm/mmap_min_addr";
-	char old[32] = "";
-	int fd = open(knob, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	void *r = mmap(NULL, PAGE_SIZE, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (r == MAP_FAILED)
+		return r;
+	if (r != NULL) {	/* an old kernel ignoring NOREPLACE */
+		munmap(r, PAGE_SIZE);
+		errno = EEXIST;
 		return MAP_FAILED;
-	ssize_t n = read(fd, old, sizeof old - 1);
-	void *p = MAP_FAILED;
-	if (n > 0 && pwrite(fd, "0\n", 2, 0) == 2) {
-		p = map_page0();
-		int e = errno;
-		if (pwrite(fd, old, n, 0) != n) {
-		}
-		old[strcspn(old, "\n")] = 0;
-		fprintf(stderr, "ufork: --fast-syscalls: lowered vm.mmap_min_addr from %s to 0 "
-			"to map the syscall trampoline at address 0, then set it back\n", old);
-		errno = e;
 	}
-	close(fd);
-	return p;
+	return mremap(tmp, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, r);
 }
 
 int fastcall_init(char *err, size_t errlen)
 {
-	void *p = map_page0();
-	if (p == MAP_FAILED && (errno == EPERM || errno == EACCES) && geteuid() == 0)
-		p = map_page0_sysctl();
-	if (p == MAP_FAILED || p != NULL) {
-		snprintf(err, errlen, "--fast-syscalls: cannot map the syscall trampoline at "
-			 "address 0 (%s): run as root, or set vm.mmap_min_addr to 0",
-			 p == MAP_FAILED ? strerror(errno) : "mapped elsewhere");
-		if (p != MAP_FAILED)
-			munmap(p, PAGE_SIZE);
+	unsigned char *tmp = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (tmp == MAP_FAILED) {
+		snprintf(err, errlen, "--fast-syscalls: mmap: %s", strerror(errno));
 		return -1;
 	}
-	__asm__("" : "+r"(p));	/* it is address 0 on purpose: no NULL warnings */
-	tramp_fill(p);
-	if (mprotect(p, PAGE_SIZE, PROT_READ | PROT_EXEC) < 0) {
-		snprintf(err, errlen, "--fast-syscalls: mprotect of page 0: %s", strerror(errno));
+	tramp_fill(tmp);
+	mprotect(tmp, PAGE_SIZE, PROT_READ | PROT_EXEC);
+	/* Below vm.mmap_min_addr only with CAP_SYS_RAWIO, which writing that
+	 * sysctl needs too: nothing to lower on the user's behalf. */
+	if (map_page0(tmp) == MAP_FAILED) {
+		snprintf(err, errlen, "--fast-syscalls: cannot map the syscall trampoline at "
+			 "address 0 (%s): needs root (CAP_SYS_RAWIO) or vm.mmap_min_addr = 0",
+			 strerror(errno));
+		munmap(tmp, PAGE_SIZE);
 		return -1;
 	}
 	fast_syscalls = 1;
