@@ -4,6 +4,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
            -fno-stack-protector -fno-omit-frame-pointer -pthread
 LDFLAGS += -static -pthread
+LDLIBS  += -lcapstone       # Debian's libcapstone-dev (static libcapstone.a)
 
 SRCS := $(wildcard src/*.c)
 OBJS := $(SRCS:src/%.c=build/obj/%.o) build/obj/entry.o
@@ -17,7 +18,7 @@ build/obj/entry.o: src/entry.S | build/obj
 	$(CC) -c -o $@ $<
 
 build/ufork: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 build/obj:
 	mkdir -p $@
@@ -35,11 +36,11 @@ UNIT_TESTS := build/unit/test_vma build/unit/test_reloc build/unit/test_elf
 
 build/unit/test_vma: tests/unit/test_vma.c src/vma.c src/ufork.h tests/unit/unit.h
 build/unit/test_reloc: tests/unit/test_reloc.c src/reloc.c src/reloc.h tests/unit/unit.h
-build/unit/test_elf: tests/unit/test_elf.c src/elf.c src/vma.c src/ufork.h tests/unit/unit.h
+build/unit/test_elf: tests/unit/test_elf.c src/elf.c src/rewrite.c src/vma.c src/ufork.h tests/unit/unit.h
 
 $(UNIT_TESTS):
 	@mkdir -p build/unit
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) $(if $(filter %/rewrite.c,$^),-lcapstone)
 
 unit: $(UNIT_TESTS)
 	@status=0; for t in $(UNIT_TESTS); do ASAN_OPTIONS=detect_leaks=1 $$t || status=1; done; exit $$status
@@ -61,7 +62,7 @@ build/asan/entry.o: src/entry.S
 	@mkdir -p build/asan
 	$(CC) -c -o $@ $<
 build/ufork-asan: $(ASAN_OBJS)
-	$(CC) -pthread -fsanitize=address,undefined -o $@ $^
+	$(CC) -pthread -fsanitize=address,undefined -o $@ $^ -lcapstone
 asan: build/ufork-asan
 .PHONY: asan
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: ufork benchmarks, native vs. ufork, as a Markdown table.
 #
-#   bash bench/run.sh [--quick] [--runs N] [--timeout S] [--make] [-v]
+#   bash bench/run.sh [--quick] [--fast] [--runs N] [--timeout S] [--make] [-v]
 #
 # Builds bench/*.c with tools/ufork-cc into build/bench/, then runs every
 # benchmark with the SAME static-PIE binary natively and as `$UFORK run ...`,
@@ -18,6 +18,8 @@
 # Options:
 #   --quick      smoke run: 1 run each, few iterations (~10 s; full run:
 #                ~3 min on 2 cores)
+#   --fast       a third mode, `ufork run --fast-syscalls` (rewritten syscall
+#                sites; needs root or vm.mmap_min_addr=0): extra columns
 #   --runs N     runs per benchmark and mode (default 3; --quick: 1)
 #   --timeout S  seconds allowed per run (default 60; --quick: 30)
 #   --make       run `make -s` first (default: only when build/ufork is
@@ -51,10 +53,11 @@ CMDLINE=${CMDLINE% }
 
 usage() { sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
-quick=0 runs='' timeout_s='' do_make=0 verbose=0
+quick=0 fast=0 runs='' timeout_s='' do_make=0 verbose=0
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) quick=1 ;;
+        --fast) fast=1 ;;
         --runs) runs=${2:-}; shift ;;
         --runs=*) runs=${1#*=} ;;
         --timeout) timeout_s=${2:-}; shift ;;
@@ -160,8 +163,8 @@ reason() {
 }
 
 # run_bench ID [--timeit K] PROGRAM ARGS...
-# Runs build/bench/PROGRAM ARGS natively and under ufork, $runs times each,
-# alternating.  Run i of mode M leaves $OUT/ID.M.i (stdout) and .err; a failed
+# Runs build/bench/PROGRAM ARGS natively and under ufork (and ufork
+# --fast-syscalls with --fast), $runs times each, alternating.  Run i of mode M leaves $OUT/ID.M.i (stdout) and .err; a failed
 # mode leaves $OUT/ID.M.fail with the reason.
 run_bench() {
     local id=$1; shift
@@ -172,9 +175,9 @@ run_bench() {
     local prog=$BIN/$1; shift
     local i mode rc f
     for ((i = 1; i <= runs; i++)); do
-        for mode in native ufork; do
+        for mode in $MODES; do
             [ -e "$OUT/$id.$mode.fail" ] && continue
-            if [ $mode = ufork ] && [ $ufork_ok = 0 ]; then
+            if [ $mode != native ] && [ $ufork_ok = 0 ]; then
                 echo "no runtime at $UFORK" >"$OUT/$id.$mode.fail"
                 continue
             fi
@@ -184,6 +187,8 @@ run_bench() {
             # job report; the run's own stderr goes to $f.err)
             if [ $mode = native ]; then
                 { timeout -k 5 "$timeout_s" ${pre[@]+"${pre[@]}"} "$prog" "$@" >"$f" 2>"$f.err"; } 2>/dev/null
+            elif [ $mode = fast ]; then
+                { timeout -k 5 "$timeout_s" ${pre[@]+"${pre[@]}"} "$UFORK" run --fast-syscalls "$prog" "$@" >"$f" 2>"$f.err"; } 2>/dev/null
             else
                 { timeout -k 5 "$timeout_s" ${pre[@]+"${pre[@]}"} "$UFORK" run "$prog" "$@" >"$f" 2>"$f.err"; } 2>/dev/null
             fi
@@ -232,6 +237,8 @@ cell() {
     fi
 }
 
+MODES="native ufork"
+[ $fast = 1 ] && MODES="native ufork fast"
 ROWS=()
 row() { ROWS+=("$1"$'\t'"$2"$'\t'"$3"); }   # LABEL ID KEY
 
@@ -291,23 +298,33 @@ echo "- date: $start_date (start)"
 echo "- kernel: $(uname -r)"
 echo "- CPU: $cpu ($(nproc) CPUs online)"
 echo "- runtime: $UFORK (${ver:-unknown version}${rev:+; git $rev}${stale:+; OLDER THAN ITS SOURCES})"
-echo "- $runs run(s) per benchmark and mode, alternating native/ufork;" \
+echo "- $runs run(s) per benchmark and mode, alternating ${MODES// //};" \
      "each cell is the median over runs of the program's own median;" \
      "took $((t_end - t_start)) s"
 echo
-echo "| benchmark | native median | ufork median | ratio (ufork/native) |"
-echo "|---|---:|---:|---:|"
+ratio() { # ratio NATIVE OTHER
+    if [ -z "$1" ] || [ -z "$2" ]; then echo "n/a"; return; fi
+    awk -v n="$1" -v u="$2" 'BEGIN {
+        if (n <= 0) { print "n/a"; exit }
+        r = u / n; printf (r >= 10 ? "%.1f" : "%.2f"), r }'
+}
+if [ $fast = 1 ]; then
+    echo "| benchmark | native median | ufork median | ratio (ufork/native) | ufork --fast-syscalls median | ratio (fast/native) |"
+    echo "|---|---:|---:|---:|---:|---:|"
+else
+    echo "| benchmark | native median | ufork median | ratio (ufork/native) |"
+    echo "|---|---:|---:|---:|"
+fi
 for r in "${ROWS[@]}"; do
     IFS=$'\t' read -r label id key <<<"$r"
     cell "$id" native "$key"; ncell=$CELL nval=$VAL
     cell "$id" ufork "$key"; ucell=$CELL uval=$VAL
-    ratio="n/a"
-    if [ -n "$nval" ] && [ -n "$uval" ]; then
-        ratio=$(awk -v n="$nval" -v u="$uval" 'BEGIN {
-            if (n <= 0) { print "n/a"; exit }
-            r = u / n; printf (r >= 10 ? "%.1f" : "%.2f"), r }')
+    if [ $fast = 1 ]; then
+        cell "$id" fast "$key"
+        echo "| $label | $ncell | $ucell | $(ratio "$nval" "$uval") | $CELL | $(ratio "$nval" "$VAL") |"
+    else
+        echo "| $label | $ncell | $ucell | $(ratio "$nval" "$uval") |"
     fi
-    echo "| $label | $ncell | $ucell | $ratio |"
 done
 
 if [ $verbose = 1 ]; then
@@ -317,6 +334,7 @@ if [ $verbose = 1 ]; then
     for r in "${ROWS[@]}"; do
         IFS=$'\t' read -r label id key <<<"$r"
         echo "- $label: $(values "$id" native "$key" | tr '\n' ' ')/ $(values "$id" ufork "$key" | tr '\n' ' ')"
+        [ $fast = 1 ] && echo "  (fast: $(values "$id" fast "$key" | tr '\n' ' '))"
     done
 fi
 echo

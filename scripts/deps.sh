@@ -9,6 +9,8 @@
 #   libc6-dev            glibc headers and libc.a: the CLI tests build a dynamic
 #                        and a static non-PIE executable with plain gcc (gcc only
 #                        *recommends* libc6-dev, so --no-install-recommends skips it)
+#   libcapstone-dev      capstone disassembler, linked statically (libcapstone.a):
+#                        finds the syscall sites --fast-syscalls rewrites
 #   coreutils            timeout, mktemp, head (tests/run.sh)
 #   diffutils            diff, cmp (tests/run.sh)
 set -u
@@ -32,6 +34,8 @@ check() {
     need musl-tools test -f /usr/include/x86_64-linux-musl/stdio.h
     need libc6-dev  test -f /usr/lib/x86_64-linux-gnu/libc.a
     need libc6-dev  test -f /usr/include/stdio.h
+    need libcapstone-dev test -f /usr/lib/x86_64-linux-gnu/libcapstone.a
+    need libcapstone-dev test -f /usr/include/capstone/capstone.h
     need coreutils  have timeout
     need coreutils  have mktemp
     need diffutils  have diff

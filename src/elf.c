@@ -7,6 +7,9 @@
  * mapped from the memfd (never copied), writable ones are copied into
  * anonymous memory.  All offsets kept in struct image are relative to the load
  * base, so one image serves every slot.
+ *
+ * With --fast-syscalls the copy's syscall sites are rewritten (rewrite.c)
+ * before it is sealed, so exec gets the same treatment as the first program.
  */
 #include <elf.h>
 #include <errno.h>
@@ -124,9 +127,22 @@ int image_open(const char *path, struct image *img, char *err, size_t errlen)
 	}
 	img->data_size = end_data > start_data ? end_data - start_data : 0;
 
+	if (fast_syscalls) {
+		struct rewrite_result rr;
+		int bad = rewrite_syscalls(buf, len, &rr) < 0;
+		img->sites = rr.sites;
+		img->nsites = rr.nsites;
+		if (bad || trace_syscalls || show_stats)
+			ulog("ufork: %s: %d syscall sites rewritten, %d left as syscall "
+			     "(%d near red-zone data, %d rt_sigreturn)%s\n", path, rr.nsites,
+			     rr.redzone + rr.sigreturn, rr.redzone, rr.sigreturn,
+			     bad ? "; out of memory: the rest left too" : "");
+	}
+
 	int mfd = memfd_create("ufork-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd < 0) {
 		free(buf);
+		free(img->sites);
 		return ERR("memfd_create: %s", strerror(errno));
 	}
 	size_t off = 0;
@@ -140,6 +156,7 @@ int image_open(const char *path, struct image *img, char *err, size_t errlen)
 	if (off != len || fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
 				F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
 		close(mfd);
+		free(img->sites);
 		return ERR("cannot make a sealed copy of %s: %s", path, strerror(errno));
 	}
 	img->memfd = runtime_fd(mfd);
@@ -208,5 +225,6 @@ void image_put(struct image *img)
 	if (img->memfd >= 0)
 		close(img->memfd);
 	free(img->path);
+	free(img->sites);
 	free(img);
 }

@@ -6,6 +6,10 @@
  *    Dispatch).  Always interrupts µprocess code, never nests.
  *  - ufork_signal_entry: faults and asynchronous host signals.  May interrupt
  *    µprocess code or the runtime itself, and may nest.
+ *  - ufork_fast_entry (--fast-syscalls): a rewritten syscall site, `call
+ *    *%rax`, through the trampoline page at address 0.  It builds on the
+ *    alternate stack the very frame the kernel would have built for SIGSYS
+ *    and joins ufork_sigsys_entry, so everything after it is shared.
  * Both run on the host thread's aligned alternate signal stack; the stub finds
  * the thread's struct tblock by masking %rsp with ALTSTACK_SIZE, switches the
  * SUD selector to ALLOW and the FS base to the runtime's before any C code runs,
@@ -28,6 +32,14 @@
 #define TB_U_FS 16
 #define TB_RECHECK 52
 #define TB_UC 56
+#define TB_SELF 64
+#define TB_FAST_SP 72
+#define TB_FAST_FP 80
+#define TB_XMASK 88
+#define TB_XSIZE 96
+#define TB_SIGMASK 104
+#define TB_SWBYTES 112
+#define ALTSTACK_SIZE (1 << 18)
 
 /* The µprocess may have set RFLAGS.AC (alignment checking, allowed in user
  * mode); signal delivery keeps it, and runtime code must not run with it. */
@@ -129,6 +141,124 @@ ufork_sigsys_reenter:
 	pop %rdi
 	jmp ufork_sigsys_return
 	.size ufork_sigsys_reenter, .-ufork_sigsys_reenter
+
+/*
+ * The fast syscall entry.  Reached from a rewritten site (`call *%rax`) through
+ * the trampoline at address 0: µprocess stack with [rsp] = return address,
+ * µprocess FS base, selector BLOCK, rax = syscall number; rcx is the µprocess's
+ * and r11 holds this stub's address (`syscall` clobbers both anyway).
+ *
+ * It makes the frame the kernel makes for a SIGSYS from Syscall User
+ * Dispatch, at the same place: the thread's first SIGSYS (the start trap)
+ * recorded where that frame lies on the alternate stack (tblock.fast_sp:
+ * &gregs[REG_CSGSFS], fast_fp: the XSAVE area, 64-byte aligned) and the
+ * kernel's XSAVE software bytes (fastcall_arm).  Then it jumps into
+ * ufork_sigsys_entry as the kernel would call the handler: rsp = frame,
+ * rdi = SIGSYS, rsi = &siginfo, rdx = &ucontext.  The way back is the one of
+ * every SIGSYS (xrstor + iretq) to RIP = the return address, RSP = rsp + 8.
+ *
+ * The thread's block is found through the GS base (set by tblock_setup; the
+ * µprocess stack cannot be masked).  Until ufork_fast_checked, a fault means
+ * the µprocess broke the entry (moved GS with wrgsbase, or unmapped the stack
+ * under a sibling thread's call): ufork_signal kills it with SIGSEGV.  No
+ * flag-changing instruction runs before pushfq, and nothing is written to the
+ * µprocess stack (its page below rsp may not exist).  A host signal landing
+ * here sees runtime code (selector ALLOW, or this stub's addresses): a kick
+ * sets TB_RECHECK (in_user is still set), which the way out honours.
+ */
+	.globl ufork_fast_entry, ufork_fast_checked, ufork_fast_bad
+	.type ufork_fast_entry, @function
+ufork_fast_entry:
+	rdgsbase %r11
+	mov %rsp, %rcx
+	mov TB_FAST_SP(%r11), %rsp
+	pushfq				/* gregs[REG_EFL] */
+	pushq $0x202			/* DF, TF, AC clear from here on */
+	popfq
+	cmp %r11, TB_SELF(%r11)
+	jne ufork_fast_bad
+	movb $0, TB_SELECTOR(%r11)	/* ALLOW */
+	mov (%rcx), %r11		/* the return address */
+ufork_fast_checked:
+	push %r11			/* RIP */
+	lea 8(%rcx), %rcx
+	push %rcx			/* RSP: as before the call */
+	push %r11			/* RCX: what `syscall` leaves there */
+	push %rax
+	push %rdx
+	push %rbx
+	push %rbp
+	push %rsi
+	push %rdi
+	push %r15
+	push %r14
+	push %r13
+	push %r12
+	pushq 13*8(%rsp)		/* R11: RFLAGS, as `syscall` leaves it */
+	push %r10
+	push %r9
+	push %r8
+	sub $48, %rsp			/* frame: pretcode, uc_flags, uc_link, uc_stack */
+	rdgsbase %rbx
+	lea ufork_restorer(%rip), %rcx
+	mov %rcx, 0(%rsp)		/* pretcode: sa_restorer */
+	movq $7, 8(%rsp)		/* UC_FP_XSTATE|UC_SIGCONTEXT_SS|UC_STRICT_RESTORE_SS */
+	movq $0, 16(%rsp)
+	lea 4096(%rbx), %rcx
+	mov %rcx, 24(%rsp)		/* uc_stack: the alternate stack, not on it */
+	movq $0, 32(%rsp)
+	movq $ALTSTACK_SIZE-4096, 40(%rsp)
+	movabs $0x002b000000000033, %rcx
+	mov %rcx, 48+18*8(%rsp)		/* CSGSFS: cs 0x33, ss 0x2b */
+	movq $0, 48+19*8(%rsp)		/* err */
+	movq $0, 48+20*8(%rsp)		/* trapno */
+	mov TB_SIGMASK(%rbx), %rcx
+	mov %rcx, 48+21*8(%rsp)		/* oldmask */
+	movq $0, 48+22*8(%rsp)		/* cr2 */
+	mov TB_FAST_FP(%rbx), %rsi
+	mov %rsi, 48+23*8(%rsp)		/* fpregs */
+	mov %rcx, 8+296(%rsp)		/* uc_sigmask */
+	/* siginfo: SIGSYS, SYS_SECCOMP, call address, number, AUDIT_ARCH_X86_64 */
+	lea 8+304(%rsp), %rdi
+	mov $16, %ecx
+	xor %eax, %eax
+	rep stosq
+	movq $31, 8+304(%rsp)		/* si_signo, si_errno 0 */
+	movq $1, 8+304+8(%rsp)		/* si_code */
+	mov 48+16*8(%rsp), %rcx
+	mov %rcx, 8+304+16(%rsp)	/* si_call_addr */
+	mov 48+13*8(%rsp), %rcx
+	mov %ecx, 8+304+24(%rsp)	/* si_syscall */
+	movl $0xc000003e, 8+304+28(%rsp)	/* si_arch */
+	/* XSAVE image as the kernel writes it: header cleared, xsave64 with the
+	 * kernel's feature mask, FP/SSE always marked present, the software
+	 * bytes at 464 and FP_XSTATE_MAGIC2 after the image */
+	xor %ecx, %ecx
+	mov %rcx, 512(%rsi)
+	mov %rcx, 520(%rsi)
+	mov %rcx, 528(%rsi)
+	mov %rcx, 536(%rsi)
+	mov %rcx, 544(%rsi)
+	mov %rcx, 552(%rsi)
+	mov %rcx, 560(%rsi)
+	mov %rcx, 568(%rsi)
+	mov TB_XMASK(%rbx), %eax
+	mov TB_XMASK+4(%rbx), %edx
+	xsave64 (%rsi)
+	orq $3, 512(%rsi)
+	.irp i, 0, 8, 16, 24, 32, 40
+	mov TB_SWBYTES+\i(%rbx), %rcx
+	mov %rcx, 464+\i(%rsi)
+	.endr
+	mov TB_XSIZE(%rbx), %rcx
+	movl $0x46505845, (%rsi,%rcx)	/* FP_XSTATE_MAGIC2 */
+	mov $31, %edi
+	lea 8+304(%rsp), %rsi
+	lea 8(%rsp), %rdx
+	jmp ufork_sigsys_entry
+ufork_fast_bad:
+	ud2
+	.size ufork_fast_entry, .-ufork_fast_entry
 
 /* void ufork_signal_entry(int sig, siginfo_t *si, void *uc)
  * Saves the interrupted selector and FS base on the stack; the C handler gets

@@ -495,6 +495,12 @@ void ufork_signal(int sig, siginfo_t *si, void *ucv, uintptr_t *saved)
 			uc->uc_mcontext.gregs[REG_RIP] = (uintptr_t)ufork_uaccess_fault;
 			return;
 		}
+		if (t && fastcall_broken(ip)) {
+			/* the µprocess moved GS or unmapped the stack of a call */
+			ulog("ufork: pid %d: fast syscall entry refused (GS base or stack "
+			     "changed by the program)\n", t->p->pid);
+			proc_exit(t, SIGSEGV);
+		}
 		if (t && ip >= (uintptr_t)ufork_sigsys_return && ip < (uintptr_t)ufork_sigsys_return_end) {
 			/* the way out refused the µprocess's state (xrstor of an FPU
 			 * image it gave rt_sigreturn): Linux kills it with SIGSEGV */
@@ -504,6 +510,8 @@ void ufork_signal(int sig, siginfo_t *si, void *ucv, uintptr_t *saved)
 		return;
 	}
 	__atomic_store_n(&b->in_user, 0, __ATOMIC_SEQ_CST);
+	if (fastcall_fault(t, sig, uc))
+		return;		/* a rewritten site's call that could not be made */
 	signal_fault(t, sig, si, uc);
 	user_return(t, uc, -1);
 }

@@ -9,7 +9,9 @@
  *  - Syscall User Dispatch is armed on each such thread with its selector at
  *    tblock.selector and only [ufork_restorer, ufork_restorer_end) allowed;
  *  - runtime handlers are installed with the raw syscall and ufork_restorer,
- *    never glibc's restorer (its syscall would be trapped).
+ *    never glibc's restorer (its syscall would be trapped);
+ *  - with --fast-syscalls, the GS base of each thread that runs µprocess code
+ *    is its tblock (fastcall.c), set before that code runs.
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -168,6 +170,8 @@ struct tblock *tblock_setup(struct uthread *t)
 		       (unsigned long)(ufork_restorer_end - (char *)ufork_restorer),
 		       &b->selector) < 0)
 		goto fail;
+	if (t && fast_syscalls)
+		fastcall_thread(b);
 	return b;
 fail:
 	altstack_free(b);

@@ -125,8 +125,15 @@ long sys_arch_prctl(struct sysctx *c, long a[6])
 	case ARCH_GET_FS:
 		return copy_to_user(c->t->p, a[1], &b->u_fs, sizeof b->u_fs);
 	case ARCH_SET_GS:
-	case ARCH_GET_GS:
+		if (fast_syscalls)
+			return -EPERM;	/* GS is the fast entry's (fastcall.c) */
 		return sys_forward(c, a);	/* the runtime does not use GS */
+	case ARCH_GET_GS:
+		if (fast_syscalls) {
+			uintptr_t zero = 0;
+			return copy_to_user(c->t->p, a[1], &zero, sizeof zero);
+		}
+		return sys_forward(c, a);
 	default:
 		return -EINVAL;
 	}

@@ -8,6 +8,9 @@
  *   -> result into RAX of the ucontext, pending signals delivered
  *   -> entry.S: µprocess FS, selector BLOCK -> ufork_restorer's rt_sigreturn
  *   -> µprocess code at the instruction after `syscall`.
+ * With --fast-syscalls, a rewritten site (`call *%rax`) enters through the
+ * trampoline at address 0 and ufork_fast_entry, which builds the same frame
+ * and joins ufork_sigsys_entry (fastcall.c).
  *
  * Table entries either emulate (process model, memory, signals, threads) or
  * forward to the host kernel (files, sockets, time).  An entry a lowered
@@ -90,6 +93,8 @@ void ufork_sigsys(int sig, siginfo_t *si, void *ucv)
 
 	if (b->starting) {	/* first entry of this thread into µprocess code */
 		b->starting = 0;
+		if (fast_syscalls)
+			fastcall_arm(b, uc);
 		for (int i = 0; i < NGREG; i++)
 			if (i != REG_CSGSFS)
 				g[i] = t->start.gregs[i];
@@ -99,7 +104,16 @@ void ufork_sigsys(int sig, siginfo_t *si, void *ucv)
 		user_return(t, uc, -1);
 		return;
 	}
-	__atomic_store_n(&b->in_user, 0, __ATOMIC_SEQ_CST);
+	syscall_run(t, uc);
+}
+
+/* One syscall of thread t, whose registers are in uc (a SIGSYS frame, or a
+ * fault frame of a rewritten site: fastcall.c), then back towards µprocess
+ * code. */
+void syscall_run(struct uthread *t, ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	__atomic_store_n(&t->blk->in_user, 0, __ATOMIC_SEQ_CST);
 
 	struct sysctx c = { .t = t, .uc = uc, .nr = (int)g[REG_RAX] };
 	long a[6] = { g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9] };

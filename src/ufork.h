@@ -107,7 +107,22 @@ struct image {
 	size_t span;		/* page-rounded end of the highest segment */
 	size_t data_size;	/* end_data - start_data as Linux counts them (brk) */
 	char *path;
+	uint32_t *sites;	/* --fast-syscalls: rewritten sites, sorted offsets */
+	int nsites;
 };
+
+/* --fast-syscalls (fastcall.c): syscall sites rewritten at load (rewrite.c). */
+extern int fast_syscalls;
+struct rewrite_result {
+	uint32_t *sites;	/* offsets of the rewritten sites, ascending */
+	int nsites;
+	int redzone;		/* left as `syscall`: data below %rsp near them */
+	int sigreturn;		/* left as `syscall`: rt_sigreturn */
+};
+/* Rewrites the syscall sites of a checked ELF file in buf; -1 if it ran out
+ * of memory (what was rewritten is in res and stays valid). */
+int rewrite_syscalls(unsigned char *buf, size_t len, struct rewrite_result *res);
+int rewrite_is_site(const struct image *img, uintptr_t off);
 
 /* Checks a file and loads it into a sealed memfd.  On error returns -1 and
  * writes a one-line message into err. */
@@ -242,9 +257,19 @@ struct tblock {
 	volatile int sleeping;		/* in thread_sleep: a futex wake kicks it */
 	volatile int recheck;		/* 52: kicked on its way out: look again */
 	void *uc;			/* 56: the SIGSYS frame being returned from */
+	/* the fast syscall entry (fastcall_arm): where and how the kernel
+	 * writes this thread's SIGSYS frame */
+	struct tblock *self;		/* 64: set once armed */
+	uintptr_t fast_sp;		/* 72: &gregs[REG_CSGSFS] of that frame */
+	uintptr_t fast_fp;		/* 80: its XSAVE area */
+	uint64_t xmask;			/* 88: the kernel's XSAVE feature mask */
+	uint64_t xsize;			/* 96: offset of FP_XSTATE_MAGIC2 */
+	uint64_t sigmask;		/* 104: the host mask, for uc_sigmask */
+	uint64_t swbytes[6];		/* 112: XSAVE software-reserved bytes */
 };
-_Static_assert(offsetof(struct tblock, recheck) == 52 && offsetof(struct tblock, uc) == 56,
-	       "entry.S knows these offsets");
+_Static_assert(offsetof(struct tblock, recheck) == 52 && offsetof(struct tblock, uc) == 56 &&
+	       offsetof(struct tblock, self) == 64 && offsetof(struct tblock, sigmask) == 104 &&
+	       offsetof(struct tblock, swbytes) == 112, "entry.S knows these offsets");
 
 #define SUD_ALLOW 0
 #define SUD_BLOCK 1
@@ -329,7 +354,16 @@ static inline struct tblock *current_block(void)
 	return (struct tblock *)(sp & ~(ALTSTACK_SIZE - 1));
 }
 
+/* fastcall.c */
+int fastcall_init(char *err, size_t errlen);
+void fastcall_thread(struct tblock *b);
+void fastcall_arm(struct tblock *b, ucontext_t *uc);
+int fastcall_fault(struct uthread *t, int sig, ucontext_t *uc);
+int fastcall_broken(uintptr_t ip);
+
 /* entry.S */
+void ufork_fast_entry(void);
+extern char ufork_fast_checked[], ufork_fast_bad[];
 void ufork_sigsys_entry(int, siginfo_t *, void *);
 void ufork_signal_entry(int, siginfo_t *, void *);
 void ufork_restorer(void);
@@ -378,6 +412,7 @@ extern const struct syscall_desc syscall_table[];
 extern const int syscall_table_size;
 extern int trace_syscalls;
 void ufork_sigsys(int sig, siginfo_t *si, void *uc);
+void syscall_run(struct uthread *t, ucontext_t *uc);
 void ufork_sigsys_again(void *uc);
 extern char ufork_sigsys_return[], ufork_sigsys_return_end[], ufork_sigsys_reenter[];
 

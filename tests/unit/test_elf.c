@@ -1,11 +1,14 @@
 /* Unit tests of elf_check: each kind of bad input gets its own message. */
 #include <elf.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../src/ufork.h"
 #include "unit.h"
 
 int runtime_fd(int fd) { return fd; }
+int fast_syscalls, trace_syscalls, show_stats;
+void ulog(const char *fmt, ...) { (void)fmt; }
 
 static unsigned char buf[4096];
 
@@ -77,10 +80,40 @@ static void elf_rejects_bad_inputs(void)
 	CHECK(check(sizeof buf, "program headers"));
 }
 
+/* rewrite_syscalls on a stripped code segment: which sites become call *%rax */
+static void rewrite_finds_safe_sites(void)
+{
+	static const unsigned char code[] = {
+		0xb8, 0x27, 0, 0, 0, 0x0f, 0x05, 0xc3,		/* getpid: rewritten */
+		0x48, 0x89, 0x7c, 0x24, 0xf8,			/* mov %rdi,-8(%rsp) */
+		0xb8, 0x27, 0, 0, 0, 0x0f, 0x05, 0xc3,		/* red zone: left */
+		0x48, 0xc7, 0xc0, 0x0f, 0, 0, 0, 0x0f, 0x05, 0x0f, 0x0b,	/* rt_sigreturn: left */
+		0xb8, 0x0f, 0x05, 0, 0, 0xc3,			/* mov $0x50f: no site */
+		0x48, 0x83, 0xec, 0x18, 0x48, 0x89, 0x7c, 0x24, 0x08,	/* sub $24; mov 8(%rsp) */
+		0xb8, 0x27, 0, 0, 0, 0x0f, 0x05, 0x48, 0x83, 0xc4, 0x18, 0xc3,	/* rewritten */
+	};
+	make_static_pie();
+	Elf64_Phdr *ph = (Elf64_Phdr *)(buf + sizeof(Elf64_Ehdr));
+	ph[0].p_offset = ph[0].p_vaddr = 0x800;
+	ph[0].p_filesz = ph[0].p_memsz = sizeof code;
+	memcpy(buf + 0x800, code, sizeof code);
+	struct rewrite_result r;
+	CHECK(rewrite_syscalls(buf, sizeof buf, &r) == 0);
+	CHECK(r.nsites == 2 && r.redzone == 1 && r.sigreturn == 1);
+	CHECK(r.nsites == 2 && r.sites[0] == 0x805 && r.sites[1] == 0x800 + 52);
+	CHECK(buf[0x805] == 0xff && buf[0x806] == 0xd0 && buf[0x834] == 0xff && buf[0x835] == 0xd0);
+	CHECK(buf[0x812] == 0x0f && buf[0x81c] == 0x0f && buf[0x821] == 0x0f && buf[0x822] == 0x05);
+	struct image img = { .sites = r.sites, .nsites = r.nsites };
+	CHECK(rewrite_is_site(&img, 0x805) && rewrite_is_site(&img, 0x834));
+	CHECK(!rewrite_is_site(&img, 0x812) && !rewrite_is_site(&img, 0x806));
+	free(r.sites);
+}
+
 int main(void)
 {
 	int any_failed = 0;
 	RUN(elf_accepts_static_pie);
 	RUN(elf_rejects_bad_inputs);
+	RUN(rewrite_finds_safe_sites);
 	return any_failed;
 }
