@@ -117,14 +117,19 @@ static void front_pass(int sig, siginfo_t *si, void *uc)
 		kill(runtime_pid, sig);
 }
 
-static void front(int rfd) __attribute__((noreturn));
-static void front(int rfd)
+/* What the front passes on to the runtime. */
+static const int front_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+				  SIGWINCH, SIGTSTP, SIGCONT };
+
+/* mask: the mask to go back to once the handlers are in (split_front blocks
+ * front_sigs across the fork, so that none sent early is lost) */
+static void front(int rfd, const sigset_t *mask) __attribute__((noreturn));
+static void front(int rfd, const sigset_t *mask)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
-				    SIGWINCH, SIGTSTP, SIGCONT };
 	struct sigaction sa = { .sa_sigaction = front_pass, .sa_flags = SA_SIGINFO | SA_RESTART };
-	for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (unsigned i = 0; i < sizeof front_sigs / sizeof front_sigs[0]; i++)
+		sigaction(front_sigs[i], &sa, NULL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
 	/* the first program's wait statuses: a stop stops the front too (so a
 	 * shell sees its job stopped), a continue needs nothing, an end ends it */
 	for (;;) {
@@ -183,14 +188,22 @@ static void split_front(void)
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		die("pipe: %s", strerror(errno));
+	/* a signal sent to ufork as soon as the program runs must find the
+	 * front's handlers: hold them until they are in */
+	sigset_t block, old;
+	sigemptyset(&block);
+	for (unsigned i = 0; i < sizeof front_sigs / sizeof front_sigs[0]; i++)
+		sigaddset(&block, front_sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
 	pid_t pid = fork();
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (pid > 0) {
 		runtime_pid = pid;
 		close(fds[1]);
-		front(fds[0]);
+		front(fds[0], &old);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(fds[0]);
 	front_fd = runtime_fd(fds[1]);
 }
