@@ -56,6 +56,7 @@
 #
 # Environment:
 #   UFORK            runtime binary (default: build/ufork; made if missing)
+#   UFORK_RUN_FLAGS  more options for `ufork run`, e.g. --fast-syscalls
 set -u
 export LC_ALL=C
 
@@ -63,6 +64,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CMDLINE=$(printf '%q ' "$0" "$@")
 CMDLINE=${CMDLINE% }
 [ -n "${UFORK+x}" ] && CMDLINE="UFORK=$(printf '%q' "$UFORK") $CMDLINE"
+[ -n "${UFORK_RUN_FLAGS:-}" ] && CMDLINE="UFORK_RUN_FLAGS=$(printf '%q' "$UFORK_RUN_FLAGS") $CMDLINE"
 
 usage() { sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
@@ -198,7 +200,7 @@ start() {
     if [ "$mode" = native ]; then
         "$SERVER" "${args[@]}" </dev/null >"$OUT/$size.$mode.log" 2>&1 &
     else
-        "$UFORK" run --stats "$SERVER" "${args[@]}" </dev/null >"$OUT/$size.$mode.log" 2>"$OUT/$size.$mode.stats" &
+        "$UFORK" run --stats ${UFORK_RUN_FLAGS:-} "$SERVER" "${args[@]}" </dev/null >"$OUT/$size.$mode.log" 2>"$OUT/$size.$mode.stats" &
     fi
     SPID=$!
     PIDS+=("$SPID")
