@@ -383,3 +383,19 @@ int procfs_exec_path(struct uthread *t, const char *path, char *out, size_t outl
 		return 0;
 	return exe_path(pid, out, outlen) == 0;
 }
+
+/* Reads a host /proc/.../stat file into buf and returns the fields after
+ * "(comm) " (the state first), or NULL.  comm may hold spaces and parens:
+ * the last ')' ends it. */
+const char *host_stat_fields(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = 0;
+	char *q = strrchr(buf, ')');
+	return q && q[1] == ' ' ? q + 2 : NULL;
+}

@@ -117,16 +117,9 @@ static void other_thread_time(pid_t tid, struct timeval *u, struct timeval *s)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	char *q = strrchr(buf, ')');	/* fields after comm: 14 utime, 15 stime */
+	const char *f = host_stat_fields(path, buf, sizeof buf);	/* 14 utime, 15 stime */
 	unsigned long ut = 0, st = 0;
-	if (q && sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2) {
+	if (f && sscanf(f, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2) {
 		struct timeval a, b;
 		tick_tv(ut, &a);
 		tick_tv(st, &b);

@@ -476,16 +476,9 @@ int tty_host_fg_locked(void)
 void tty_init(struct uproc *first)
 {
 	char buf[1024];
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	char *q = strrchr(buf, ')');
+	const char *f = host_stat_fields("/proc/self/stat", buf, sizeof buf);
 	unsigned int tty_nr = 0;
-	if (!q || sscanf(q + 2, "%*c %*d %*d %*d %u", &tty_nr) != 1 || !tty_nr)
+	if (!f || sscanf(f, "%*c %*d %*d %*d %u", &tty_nr) != 1 || !tty_nr)
 		return;
 	host_tty = tty_nr;	/* the kernel's encoding is dev_t's low 32 bits */
 	proc_table_lock();

@@ -338,6 +338,7 @@ void proc_table_unlock(void);
 struct uproc *proc_table_first(void);		/* table lock held; then next_all */
 void proc_set_cmdline(struct uproc *p, char **argv);
 int procfs_exec_path(struct uthread *t, const char *path, char *out, size_t outlen);
+const char *host_stat_fields(const char *path, char *buf, size_t size);
 
 /* ---- entry and host threads (sud.c, entry.S) ------------------------- */
 
