@@ -271,21 +271,18 @@ static int in_area(const struct vma *v)
 	return v->kind == VMA_SHARED && in_shared_area(v->start, v->end - v->start);
 }
 
-/* Does a kept slot map exactly what the parent maps in its slot (shifted by
- * delta)?  Shared-area mappings are not part of a slot. */
-static int same_layout(const struct vma_list *pv, const struct vma_list *cv, uintptr_t delta)
+static int is_text(const struct vma *v)
 {
-	int j = 0;
-	for (int i = 0; i < pv->n; i++) {
-		const struct vma *a = &pv->v[i], *b = &cv->v[j];
-		if (in_area(a))
-			continue;
-		if (j++ >= cv->n || b->start != a->start + delta || b->end != a->end + delta ||
-		    b->prot != a->prot || b->kind != a->kind || b->flags != a->flags ||
-		    (a->flags & (VMA_DONTFORK | VMA_WIPEONFORK)))
-			return 0;
-	}
-	return j == cv->n;
+	return v->kind == VMA_IMAGE && !(v->prot & PROT_WRITE) && !(v->flags & MAP_ANONYMOUS);
+}
+
+/* Is a kept slot's region k exactly the parent's region v, shifted by delta,
+ * and of a kind whose pages can be copied over in place? */
+static int reusable(const struct vma *v, const struct vma *k, uintptr_t delta)
+{
+	return k && v && k->start == v->start + delta && k->end == v->end + delta &&
+	       k->prot == v->prot && k->kind == v->kind && k->flags == v->flags &&
+	       v->kind != VMA_SHARED && !(v->flags & (VMA_DONTFORK | VMA_WIPEONFORK));
 }
 
 /* A MAP_SHARED mapping the parent placed inside its own slot (MAP_FIXED):
@@ -359,30 +356,55 @@ static int refill_region(struct uproc *p, const struct vma *v, uintptr_t delta,
 	return 0;
 }
 
+/*
+ * Into a kept slot (the last occupant ran the same program): regions that
+ * are exactly the parent's keep their pages, which are overwritten in place
+ * (refill_region); the others are dropped and the parent's are copied into
+ * fresh memory.  Returns 1 when the slot cannot be used (its text differs).
+ */
+static int copy_into_kept(struct uproc *p, struct uproc *child, struct fork_stat *st)
+{
+	uintptr_t delta = child->slot.base - p->slot.base;
+	struct vma_list *kept = &child->recycled;
+	for (int i = 0; i < p->vmas.n; i++)
+		if (is_text(&p->vmas.v[i]) &&
+		    !reusable(&p->vmas.v[i], vma_find(kept, p->vmas.v[i].start + delta), delta))
+			return 1;
+	for (int i = 0; i < kept->n; i++) {	/* what the parent does not have as is */
+		const struct vma *k = &kept->v[i];
+		if (!reusable(vma_find(&p->vmas, k->start - delta), k, delta))
+			arena_reserve(k->start, k->end - k->start);
+	}
+	st->recycled = 1;
+	int r = 0;
+	for (int i = 0; i < p->vmas.n && r >= 0; i++) {
+		const struct vma *v = &p->vmas.v[i];
+		const struct vma *k = vma_find(kept, v->start + delta);
+		if (v->kind == VMA_SHARED) {
+			if (!in_area(v))	/* the parent's, not the old occupant's */
+				r = share_in_slot(v, child, delta);
+		} else if (v->flags & VMA_DONTFORK) {
+			continue;
+		} else if (!reusable(v, k, delta)) {
+			r = copy_region(p, child, v, st);
+		} else {
+			r = vma_insert(&child->vmas, k->start, k->end, k->prot, k->flags, k->kind);
+			if (r >= 0 && !is_text(v))
+				r = refill_region(p, v, delta, st);
+		}
+	}
+	vma_free(kept);
+	return r < 0 ? r : share_area(p, child);
+}
+
 static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *st)
 {
 	uintptr_t delta = child->slot.base - p->slot.base;
 	int r;
 	if (child->recycled.n) {
-		if (same_layout(&p->vmas, &child->recycled, delta)) {
-			child->vmas = child->recycled;
-			memset(&child->recycled, 0, sizeof child->recycled);
-			st->recycled = 1;
-			for (int i = 0; i < p->vmas.n; i++) {
-				const struct vma *v = &p->vmas.v[i];
-				if (v->kind == VMA_SHARED && !in_area(v))
-					r = share_in_slot(v, child, delta);	/* not the old one's */
-				else if (v->kind == VMA_SHARED ||
-					 (v->kind == VMA_IMAGE && !(v->prot & PROT_WRITE) &&
-					  !(v->flags & MAP_ANONYMOUS)))
-					continue;
-				else
-					r = refill_region(p, v, delta, st);
-				if (r < 0)
-					return r;
-			}
-			return share_area(p, child);
-		}
+		r = copy_into_kept(p, child, st);
+		if (r <= 0)
+			return r;
 		arena_reserve(child->slot.base, child->slot.size);
 		vma_free(&child->recycled);
 	}
@@ -396,7 +418,7 @@ static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *s
 				return r;
 			continue;
 		}
-		if (v->kind == VMA_IMAGE && !(v->prot & PROT_WRITE) && (v->flags & MAP_ANONYMOUS) == 0)
+		if (is_text(v))
 			continue;	/* text: mapped from the memfd above */
 		if (v->flags & VMA_DONTFORK) {
 			arena_reserve(v->start + delta, v->end - v->start);
