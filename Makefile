@@ -7,7 +7,7 @@ LDFLAGS += -static -pthread
 LDLIBS  += -lcapstone       # Debian's libcapstone-dev (static libcapstone.a)
 
 SRCS := $(wildcard src/*.c)
-OBJS := $(SRCS:src/%.c=build/obj/%.o) build/obj/entry.o
+OBJS := $(SRCS:src/%.c=build/obj/%.o) build/obj/entry.o build/obj/vdso_image.o
 
 all: build/ufork
 
@@ -16,6 +16,18 @@ build/obj/%.o: src/%.c src/ufork.h | build/obj
 
 build/obj/entry.o: src/entry.S | build/obj
 	$(CC) -c -o $@ $<
+
+# The vDSO µprocesses get (src/vdso.c): a one-segment shared object without
+# relocations, embedded in the runtime as bytes.
+VDSO_CFLAGS := -O2 -fPIC -fvisibility=hidden -fno-stack-protector -fno-asynchronous-unwind-tables \
+               -fno-builtin -nostdlib -shared -Wall -Wextra -Werror \
+               -Wl,--hash-style=sysv -Wl,-T,src/vdso/image.lds -Wl,-soname,linux-vdso.so.1 \
+               -Wl,--no-undefined -Wl,-z,norelro -Wl,--build-id=none
+build/vdso.so: src/vdso/image.c src/vdso/image.lds | build/obj
+	$(CC) $(VDSO_CFLAGS) -o $@ src/vdso/image.c
+
+build/obj/vdso_image.o: src/vdso_image.S build/vdso.so | build/obj
+	$(CC) -c -DVDSO_FILE='"build/vdso.so"' -o $@ src/vdso_image.S
 
 build/ufork: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -54,7 +66,7 @@ unit: $(UNIT_TESTS)
 # (the runtime's own signal handlers must stay in charge; the two tests that
 # check the runtime's memory stays flat, cli/fork_flat and cli/redis_bgsave,
 # see ASan's quarantine and allocator metadata grow instead)
-ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o) build/asan/entry.o
+ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o) build/asan/entry.o build/obj/vdso_image.o
 build/asan/%.o: src/%.c src/ufork.h src/reloc.h
 	@mkdir -p build/asan
 	$(CC) $(filter-out -O2,$(CFLAGS)) -O1 -fsanitize=address,undefined -c -o $@ $<

@@ -228,3 +228,43 @@ void image_put(struct image *img)
 	free(img->sites);
 	free(img);
 }
+
+/* The address of dynamic symbol `name` in an ELF shared object laid out in
+ * memory (a vDSO: the host's, or the one we give µprocesses), or NULL.  Its
+ * first PT_LOAD gives the load bias; symbols are found through DT_HASH. */
+void *elf_dynsym(const void *image, const char *name)
+{
+	const Elf64_Ehdr *eh = image;
+	const char *at = image;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_phentsize != sizeof(Elf64_Phdr))
+		return NULL;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(at + eh->e_phoff);
+	const Elf64_Dyn *dyn = NULL;
+	uintptr_t base = 0;
+	int loaded = 0;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type == PT_LOAD && !loaded) {
+			base = (uintptr_t)at + ph[i].p_offset - ph[i].p_vaddr;
+			loaded = 1;
+		} else if (ph[i].p_type == PT_DYNAMIC) {
+			dyn = (const Elf64_Dyn *)(at + ph[i].p_offset);
+		}
+	}
+	const uint32_t *hash = NULL;
+	const Elf64_Sym *syms = NULL;
+	const char *strs = NULL;
+	for (; loaded && dyn && dyn->d_tag != DT_NULL; dyn++) {
+		if (dyn->d_tag == DT_HASH)
+			hash = (const uint32_t *)(base + dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_SYMTAB)
+			syms = (const Elf64_Sym *)(base + dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_STRTAB)
+			strs = (const char *)(base + dyn->d_un.d_ptr);
+	}
+	if (!hash || !syms || !strs)
+		return NULL;
+	for (uint32_t i = 0; i < hash[1]; i++)	/* nchain: one per symbol */
+		if (syms[i].st_shndx != SHN_UNDEF && !strcmp(strs + syms[i].st_name, name))
+			return (void *)(base + syms[i].st_value);
+	return NULL;
+}

@@ -307,6 +307,7 @@ int main(int argc, char **argv)
 		die("cannot create the first µprocess");
 	split_front();
 	fork_init();	/* /proc/self of the runtime, not of the front */
+	vdso_init();
 	tty_init(p);	/* the runtime's terminal becomes the first program's */
 	r = proc_start(p, argv + optind, environ);
 	if (r < 0)

@@ -233,6 +233,7 @@ static uintptr_t build_stack(struct uproc *p, char **argv, char **envp)
 		{ AT_PLATFORM, (uintptr_t)platform },
 		{ AT_EXECFN, (uintptr_t)execfn },
 		{ AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ) },
+		{ vdso_base ? AT_SYSINFO_EHDR : AT_IGNORE, vdso_base },
 		{ AT_NULL, 0 },
 	};
 	size_t words = 1 + argc + 1 + envc + 1 + 2 * (sizeof aux / sizeof aux[0]);

@@ -129,6 +129,11 @@ int rewrite_is_site(const struct image *img, uintptr_t off);
 int image_open(const char *path, struct image *img, char *err, size_t errlen);
 /* Pure validation of an ELF header block (unit tested). */
 int elf_check(const unsigned char *buf, size_t len, char *err, size_t errlen);
+void *elf_dynsym(const void *image, const char *name);
+
+/* ---- the µprocesses' vDSO (vdso.c) ------------------------------------ */
+extern uintptr_t vdso_base;	/* their AT_SYSINFO_EHDR; 0: none */
+void vdso_init(void);
 int image_map(struct image *img, uintptr_t base, struct vma_list *vmas);
 void image_put(struct image *img);	/* drops a reference; the last closes */
 

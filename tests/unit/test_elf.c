@@ -2,6 +2,8 @@
 #include <elf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <time.h>
 
 #include "../../src/ufork.h"
 #include "unit.h"
@@ -109,9 +111,28 @@ static void rewrite_finds_safe_sites(void)
 	free(r.sites);
 }
 
+/* elf_dynsym on the host's vDSO (the test's own) and on non-ELF bytes */
+static void elf_dynsym_finds_vdso_symbols(void)
+{
+	const void *vdso = (const void *)getauxval(AT_SYSINFO_EHDR);
+	CHECK(vdso != NULL);
+	if (!vdso)
+		return;
+	int (*cgt)(clockid_t, struct timespec *) = elf_dynsym(vdso, "__vdso_clock_gettime");
+	CHECK(cgt != NULL);
+	struct timespec a = { 0 }, b = { 0 };
+	CHECK(cgt && cgt(CLOCK_MONOTONIC, &a) == 0 && clock_gettime(CLOCK_MONOTONIC, &b) == 0);
+	CHECK(a.tv_sec > 0 && (a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec <= b.tv_nsec)));
+	CHECK(elf_dynsym(vdso, "no_such_symbol") == NULL);
+	static unsigned char junk[256];
+	memset(junk, 0x41, sizeof junk);
+	CHECK(elf_dynsym(junk, "__vdso_clock_gettime") == NULL);
+}
+
 int main(void)
 {
 	int any_failed = 0;
+	RUN(elf_dynsym_finds_vdso_symbols);
 	RUN(elf_accepts_static_pie);
 	RUN(elf_rejects_bad_inputs);
 	RUN(rewrite_finds_safe_sites);
