@@ -63,9 +63,10 @@ unit: $(UNIT_TESTS)
 # ASan cannot link statically).  Run the suite with it:
 #   make asan && ASAN_OPTIONS=handle_segv=0:allow_user_segv_handler=1:use_sigaltstack=0 \
 #       UFORK=build/ufork-asan bash tests/run.sh
-# (the runtime's own signal handlers must stay in charge; the two tests that
-# check the runtime's memory stays flat, cli/fork_flat and cli/redis_bgsave,
-# see ASan's quarantine and allocator metadata grow instead)
+# (the runtime's own signal handlers must stay in charge; the tests that
+# check the runtime's memory stays flat, cli/fork_flat, cli/redis_bgsave and
+# cli/fast_syscalls_redis, see ASan's quarantine and allocator metadata grow
+# instead)
 ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o) build/asan/entry.o build/obj/vdso_image.o
 build/asan/%.o: src/%.c src/ufork.h src/reloc.h
 	@mkdir -p build/asan

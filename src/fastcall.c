@@ -5,7 +5,7 @@
  *
  * rewrite.c turns `syscall` sites into `call *%rax`, which jumps to the
  * address equal to the syscall number.  Page 0 holds a sled that carries
- * every number below TRAMP_CODE to the code at TRAMP_CODE, a jump to
+ * every number below TRAMP_JMP to the code at TRAMP_STUB, a jump to
  * ufork_fast_entry (entry.S), which builds the kernel's SIGSYS frame itself
  * and joins the trapped path: about 10 times cheaper than a SIGSYS.  Syscall
  * User Dispatch stays armed for every site that was not rewritten.
@@ -33,29 +33,38 @@
 int fast_syscalls;
 
 /*
- * The page.  [0, TRAMP_CODE) is the sled, which carries every syscall number
- * (Linux has fewer than 480) to the code at TRAMP_CODE: `movabs
- * $ufork_fast_entry, %r11; jmp *%r11`.  The rest of the page is hlt, which
- * faults in user mode: fastcall_fault answers ENOSYS for those numbers.
- * (Numbers TRAMP_CODE+1 to +12 land inside the code's bytes: no syscall has
- * them.)  A plain nop sled would make `read` (number 0) run ~500 nops.
- * Instead [0, TRAMP_HOPS) repeats the two bytes eb 48: entered on eb, it is
+ * The page.  [0, TRAMP_JMP) is the sled, which carries every syscall number
+ * (Linux has fewer than 480) to a `jmp` at TRAMP_JMP, and that to the code
+ * at the end of the page, TRAMP_STUB: `movabs $ufork_fast_entry, %r11;
+ * jmp *%r11`.  Everything between is hlt, which faults in user mode:
+ * fastcall_fault answers ENOSYS for those numbers.  The jmp's displacement
+ * bytes (numbers TRAMP_JMP+1 to +4) are fb 0d 00 00: sti, `or $imm,%eax`,
+ * `add %al,(%rax)`, `add %dh,%ah` - each faults at once or runs into hlt,
+ * so those numbers end in ENOSYS too.  Only numbers TRAMP_STUB+1 to +12
+ * (4081-4092) land inside the code's bytes: far from any syscall.
+ * A plain nop sled would make `read` (number 0) run ~500 nops.  Instead
+ * [0, TRAMP_HOPS) repeats the two bytes eb 48: entered on eb, it is
  * `jmp .+74`; entered on 48, it is `rex.W jmp .+75` (48 eb 48).  Either way
  * it lands on an eb again, until it lands in the nops of
- * [TRAMP_HOPS, TRAMP_CODE), at least 80 bytes long so that no hop jumps past
+ * [TRAMP_HOPS, TRAMP_JMP), at least 80 bytes long so that no hop jumps past
  * them.  Flags and registers are untouched throughout.
  */
-#define TRAMP_CODE 496
+#define TRAMP_JMP 496
 #define TRAMP_HOPS 400
+#define TRAMP_STUB (PAGE_SIZE - 16)
 
 static void tramp_fill(unsigned char *pg)
 {
+	memset(pg, 0xf4, PAGE_SIZE);	/* hlt: faults in user mode */
 	for (unsigned i = 0; i < TRAMP_HOPS; i += 2) {
 		pg[i] = 0xeb;
 		pg[i + 1] = 0x48;
 	}
-	memset(pg + TRAMP_HOPS, 0x90, TRAMP_CODE - TRAMP_HOPS);
-	unsigned char *c = pg + TRAMP_CODE;
+	memset(pg + TRAMP_HOPS, 0x90, TRAMP_JMP - TRAMP_HOPS);
+	int32_t rel = TRAMP_STUB - (TRAMP_JMP + 5);	/* 0xdfb: fb 0d 00 00 */
+	pg[TRAMP_JMP] = 0xe9;		/* jmp rel32 */
+	memcpy(pg + TRAMP_JMP + 1, &rel, 4);
+	unsigned char *c = pg + TRAMP_STUB;
 	uint64_t stub = (uintptr_t)ufork_fast_entry;
 	*c++ = 0x49;			/* movabs $ufork_fast_entry, %r11 */
 	*c++ = 0xbb;
@@ -64,7 +73,6 @@ static void tramp_fill(unsigned char *pg)
 	*c++ = 0x41;			/* jmp *%r11 */
 	*c++ = 0xff;
 	*c++ = 0xe3;
-	memset(c, 0xf4, pg + PAGE_SIZE - c);	/* hlt: faults in user mode */
 }
 
 /* Moves the filled page tmp to address 0, where nothing may be mapped yet:
@@ -151,18 +159,20 @@ static int is_site(struct uproc *p, uintptr_t addr)
  *  - at the site itself: the call could not push its return address (the
  *    stack below rsp is gone, as after musl's __unmapself) or its target is
  *    not canonical (a number >= 2^47);
- *  - at the target: the number is no address of the sled (>= TRAMP_CODE,
+ *  - at the target: the number is no address of the sled (past TRAMP_JMP,
  *    below 2^47, not mapped executable); [rsp] is then the return address.
  * Either way the call is finished as the trapped `syscall` would have been.
  * Returns 0 if the fault is something else.
  */
 int fastcall_fault(struct uthread *t, int sig, ucontext_t *uc)
 {
-	if (!fast_syscalls || sig != SIGSEGV)
+	if (!fast_syscalls || (sig != SIGSEGV && sig != SIGILL))
 		return 0;
 	struct uproc *p = t->p;
 	greg_t *g = uc->uc_mcontext.gregs;
 	uintptr_t rip = g[REG_RIP], ret;
+	if (sig == SIGILL && rip >= PAGE_SIZE)
+		return 0;	/* only the trampoline's bytes count */
 	if (is_site(p, rip)) {
 		g[REG_RIP] = rip + 2;
 	} else {

@@ -55,7 +55,7 @@ static __attribute__((noinline)) long on_edge(long nr, void *sp)
 int main(void)
 {
 	printf("red zone kept across a syscall: %ld\n", redzone_clock());
-	static const long bad[] = { 500, 520, 4095, 5000, 70000, -1, -4096, 1L << 47,
+	static const long bad[] = { 497, 498, 499, 500, 501, 520, 4095, 5000, 70000, -1, -4096, 1L << 47,
 				    0x7fffffffffffL, 0x12345678912L };
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		printf("syscall %#lx: %s\n", bad[i], raw(bad[i]) == -ENOSYS ? "ENOSYS" : "other");
