@@ -19,7 +19,7 @@
  *     (unshare CLONE_FILES|CLONE_FS) before the parent next touches them
  *     (fd_sync), then enters µprocess code at the instruction after
  *     `syscall` with rax = 0.  The parent's next spare is made when it
- *     next waits for a child (idle time).
+ *     next waits (for a child, or for events: idle time).
  * Copy strategies other than full copy plug in at copy_memory().
  */
 #include <errno.h>
@@ -537,7 +537,7 @@ long sys_fork(struct sysctx *c, long a[6])
 	st.ns_stop = t1 - t0;
 	st.ns_copy = t2 - t1;
 	if (r == 0)
-		p->want_spare = 1;	/* made when the parent next waits */
+		p->want_spare = 1;	/* made when the parent next waits (idle) */
 	st.ns_start = now_ns() - t2;
 	if (show_stats) {
 		int i = __atomic_fetch_add(&nstats, 1, __ATOMIC_ACQ_REL);

@@ -8,7 +8,9 @@
  * a host thread created from one of its threads (so sharing its fd table,
  * cwd, credentials, name, nice value and affinity), asleep on a futex.  It
  * is made while the parent would otherwise sleep in wait (proc.c), so that
- * a fork+exit+wait cycle overlaps it with the child's run.  The
+ * a fork+exit+wait cycle overlaps it with the child's run, or when it next
+ * enters an event-loop wait (epoll_wait, poll, accept...; syscall.c), as a
+ * server that forks (Redis's BGSAVE) does.  The
  * next fork hands the spare the child's first thread and wakes it; the spare
  * then runs thread_run like a newly created thread, and its unshare takes the
  * copy at that moment, exactly as a thread created then would.

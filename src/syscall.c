@@ -82,6 +82,19 @@ long sys_forward(struct sysctx *c, long a[6])
 	return r;
 }
 
+/* The calls an event loop waits in (wait4 and waitid make the spare
+ * themselves, only when they would sleep). */
+static int is_idle_wait(int nr)
+{
+	switch (nr) {
+	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_poll: case SYS_ppoll:
+	case SYS_select: case SYS_pselect6: case SYS_nanosleep: case SYS_clock_nanosleep:
+	case SYS_accept: case SYS_accept4: case SYS_pause: case SYS_rt_sigsuspend:
+		return 1;
+	}
+	return 0;
+}
+
 void ufork_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	(void)sig;
@@ -120,6 +133,8 @@ void syscall_run(struct uthread *t, ucontext_t *uc)
 	if (trace_syscalls)
 		trace_enter(&c, a);
 	long ret = -ENOSYS;
+	if (__builtin_expect(t->p->want_spare, 0) && is_idle_wait(c.nr))
+		spare_make(t);	/* about to wait for events: make the next child's thread */
 	if (c.nr >= 0 && c.nr < syscall_table_size && syscall_table[c.nr].fn) {
 		const struct syscall_desc *d = &syscall_table[c.nr];
 		/* a limit the µprocess lowered below the host's may apply */
