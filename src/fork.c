@@ -41,7 +41,7 @@
 int show_stats;
 
 struct fork_stat {
-	int parent, child, recycled;
+	int parent, child, recycled, spare;
 	size_t bytes, words;
 	long ns_stop, ns_copy, ns_start;
 };
@@ -70,10 +70,11 @@ void fork_stats_print(void)
 		words += s->words;
 		if (i < 10)
 			ulog("ufork: fork %d->%d: copied %zu bytes, relocated %zu words%s; "
-			     "stop %ld us, copy+relocate %ld us, child start %ld us\n",
+			     "stop %ld us, copy+relocate %ld us, child start %ld us%s\n",
 			     s->parent, s->child, s->bytes, s->words,
 			     s->recycled ? " (recycled slot)" : "", s->ns_stop / 1000,
-			     s->ns_copy / 1000, s->ns_start / 1000);
+			     s->ns_copy / 1000, s->ns_start / 1000,
+			     s->spare ? " (spare thread)" : "");
 	}
 	if (n > 10)
 		ulog("ufork: (%d more forks)\n", n - 10);
@@ -528,7 +529,8 @@ long sys_fork(struct sysctx *c, long a[6])
 	ct->ready = &t->fdsem;
 	int pid = child->pid;
 	proc_add(child);
-	r = spare_run(t, ct) == 0 ? 0 : thread_spawn(ct);
+	st.spare = spare_run(t, ct) == 0;
+	r = st.spare ? 0 : thread_spawn(ct);
 	if (r == 0) {
 		t->fd_pending++;
 		if (p->nthreads > 1)

@@ -86,8 +86,13 @@ void thread_run(struct uthread *t)
 	/* a new µprocess: its own copy of the creator's fd table and cwd, made
 	 * before the creator may go on (fork waits on t->ready) */
 	int bad = t->new_fdctx && unshare(CLONE_FILES | CLONE_FS) < 0;
-	if (t->ready)
+	if (t->ready) {
 		sem_post(t->ready);
+		/* the creator waiting for the copy may share our CPU (a woken spare
+		 * is often pulled next to its waker): let it go on now rather than
+		 * at the next tick (Redis's fork: 1.5 ms -> 0.1 ms) */
+		sched_yield();
+	}
 	if (bad)
 		goto out;
 	t->blk = tblock_setup(t);
