@@ -228,6 +228,37 @@ long sys_madvise(struct sysctx *c, long a[6])
  * mapped, empty) and then re-reserves the old range.  Growing works for
  * private anonymous memory; other mappings can shrink or keep their size.
  */
+/*
+ * Growing a private file mapping: more of the file must appear, so the host
+ * kernel does it.  In place (the range after it is free in our map), our
+ * reservation there is released first so that the host can extend into it;
+ * moved (to `to` in the slot, 0: no room), the host replaces the
+ * reservation there.  What fails puts the reservation back.  Caller holds
+ * p->lock.
+ */
+static long mremap_file(struct uproc *p, const struct vma *cur, uintptr_t old, size_t osz,
+			size_t nsz, int in_place, uintptr_t to)
+{
+	if (in_place) {
+		munmap((void *)(old + osz), nsz - osz);
+		if (syscall(SYS_mremap, old, osz, nsz, 0) == -1) {
+			int e = errno;
+			arena_reserve(old + osz, nsz - osz);
+			return -e;
+		}
+		vma_insert(&p->vmas, old + osz, old + nsz, cur->prot, cur->flags, VMA_FILE);
+		return old;
+	}
+	if (!to || (to < old + osz && old < to + nsz))
+		return to ? -EINVAL : -ENOMEM;
+	if (syscall(SYS_mremap, old, osz, nsz, MREMAP_MAYMOVE | MREMAP_FIXED, to) == -1)
+		return -errno;
+	arena_reserve(old, osz);
+	vma_remove(&p->vmas, old, old + osz);
+	vma_insert(&p->vmas, to, to + nsz, cur->prot, cur->flags, VMA_FILE);
+	return to;
+}
+
 long sys_mremap(struct sysctx *c, long a[6])
 {
 	struct uproc *p = c->t->p;
@@ -277,12 +308,23 @@ long sys_mremap(struct sysctx *c, long a[6])
 		r = old;
 		goto out;
 	}
-	if (!anon) {
-		r = -ENOMEM;
+	if (!anon && cur.kind != VMA_FILE) {
+		r = -ENOMEM;	/* MAP_SHARED inside the slot */
 		goto out;
 	}
-	if (!(flags & MREMAP_FIXED) && in_slot(p, old, nsz) &&
-	    vma_find_gap(&p->vmas, old + osz, old + nsz, nsz - osz) == old + osz) {
+	int room = !(flags & MREMAP_FIXED) && in_slot(p, old, nsz) &&
+		   vma_find_gap(&p->vmas, old + osz, old + nsz, nsz - osz) == old + osz;
+	if (!anon) {	/* a private file mapping: the host grows or moves it */
+		if (room)
+			r = mremap_file(p, &cur, old, osz, nsz, 1, 0);
+		else if (!(flags & MREMAP_MAYMOVE))
+			r = -ENOMEM;
+		else
+			r = mremap_file(p, &cur, old, osz, nsz, 0, (flags & MREMAP_FIXED) ? want
+				: vma_find_gap(&p->vmas, p->mmap_lo, p->mmap_hi, nsz));
+		goto out;
+	}
+	if (room) {
 		r = host_mmap(old + osz, nsz - osz, cur.prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 			      -1, 0);
 		if (r >= 0) {
