@@ -78,11 +78,12 @@ void spare_make(struct uthread *t)
 	}
 	pthread_mutex_lock(&p->lock);
 	struct spare *old = p->spare;
-	p->spare = p->exiting ? NULL : s;
+	int keep = !p->exiting;
+	p->spare = keep ? s : NULL;
 	pthread_mutex_unlock(&p->lock);
 	if (old)
 		spare_start(old, NULL);
-	if (p->spare != s)
+	if (!keep)
 		spare_start(s, NULL);
 }
 
