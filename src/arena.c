@@ -16,8 +16,9 @@
  * and unmapping populated memory costs TLB shootdowns on every CPU.  fork
  * takes such a slot for a child of the same image and reuses its mappings when
  * the layout matches (fork.c); a populated slot taken for anything else is
- * cleared first.  At most CACHE_SLOTS slots and CACHE_BYTES of estimated
- * resident memory are kept.
+ * cleared first.  At most CACHE_SLOTS slots and keep_budget bytes
+ * (--keep-slots) of estimated resident memory are kept; the estimate is an
+ * upper bound (proc.c), so the budget bounds what idle slots hold.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,8 +28,7 @@
 #include "ufork.h"
 
 #define CACHE_SLOTS 32
-#define CACHE_BYTES (256UL << 20)
-#define CACHE_ONE (32UL << 20)
+size_t keep_budget = 256UL << 20;
 
 struct kept {			/* a free slot kept populated */
 	struct image *img;
@@ -126,8 +126,8 @@ int slot_alloc(struct slot *s, struct image *img, struct vma_list *prev)
 void slot_free(struct slot *s, struct image *img, struct vma_list *vmas, size_t bytes)
 {
 	pthread_mutex_lock(&arena_lock);
-	int keep = img && vmas && bytes <= CACHE_ONE && nkept < CACHE_SLOTS &&
-		   kept_bytes + bytes <= CACHE_BYTES;
+	int keep = img && vmas && nkept < CACHE_SLOTS && bytes <= keep_budget &&
+		   kept_bytes + bytes <= keep_budget;
 	if (keep) {
 		__atomic_add_fetch(&img->refs, 1, __ATOMIC_ACQ_REL);
 		kept[s->index] = (struct kept){ img, *vmas, bytes };

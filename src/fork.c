@@ -277,13 +277,18 @@ static int is_text(const struct vma *v)
 	return v->kind == VMA_IMAGE && !(v->prot & PROT_WRITE) && !(v->flags & MAP_ANONYMOUS);
 }
 
-/* Is a kept slot's region k exactly the parent's region v, shifted by delta,
- * and of a kind whose pages can be copied over in place? */
-static int reusable(const struct vma *v, const struct vma *k, uintptr_t delta)
+/* Is the parent's text region v, shifted by delta, wholly inside kept text
+ * of the same protection and kind (one kept region or several in a row)? */
+static int text_kept(const struct vma *v, struct vma_list *kept, uintptr_t delta)
 {
-	return k && v && k->start == v->start + delta && k->end == v->end + delta &&
-	       k->prot == v->prot && k->kind == v->kind && k->flags == v->flags &&
-	       v->kind != VMA_SHARED && !(v->flags & (VMA_DONTFORK | VMA_WIPEONFORK));
+	uintptr_t at = v->start + delta, end = v->end + delta;
+	const struct vma *k = vma_find(kept, at);
+	for (; k && k < kept->v + kept->n && at < end; k++) {
+		if (k->start > at || k->prot != v->prot || k->kind != v->kind || k->flags != v->flags)
+			return 0;
+		at = k->end;
+	}
+	return at >= end;
 }
 
 /* A MAP_SHARED mapping the parent placed inside its own slot (MAP_FIXED):
@@ -363,35 +368,102 @@ static int refill_region(struct uproc *p, const struct vma *v, uintptr_t delta,
  * (refill_region); the others are dropped and the parent's are copied into
  * fresh memory.  Returns 1 when the slot cannot be used (its text differs).
  */
+/* The first region of l that starts after addr, or NULL. */
+static const struct vma *region_after(const struct vma_list *l, uintptr_t addr)
+{
+	int lo = 0, hi = l->n;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (l->v[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->n ? &l->v[lo] : NULL;
+}
+
+/* The parent's private region v into a kept slot, piece by piece: where the
+ * kept map has memory like v's, the pages are overwritten in place
+ * (refill_region); elsewhere fresh memory is mapped and copied
+ * (copy_region).  The parent's regions grow and shrink between forks while
+ * the kept map is the last occupant's, so they rarely match whole. */
+static int refill_or_copy(struct uproc *p, struct uproc *child, const struct vma *v,
+			  const struct vma_list *kept, struct fork_stat *st)
+{
+	uintptr_t delta = child->slot.base - p->slot.base;
+	uintptr_t at = v->start + delta, end = v->end + delta;
+	int r = 0;
+	while (at < end && r >= 0) {
+		const struct vma *k = vma_find((struct vma_list *)kept, at);
+		int like = k && k->prot == v->prot && k->kind == v->kind && k->flags == v->flags;
+		uintptr_t next = end;
+		if (k && k->end < end)
+			next = k->end;
+		else if (!k && (k = region_after(kept, at)) && k->start < end)
+			next = k->start;
+		struct vma piece = *v;
+		piece.start = at - delta;
+		piece.end = next - delta;
+		if (!like) {
+			r = copy_region(p, child, &piece, st);
+		} else {
+			r = vma_insert(&child->vmas, at, next, v->prot, v->flags, v->kind);
+			if (r >= 0)
+				r = refill_region(p, &piece, delta, st);
+		}
+		at = next;
+	}
+	return r;
+}
+
+/*
+ * Into a kept slot (the last occupant ran the same program): kept memory
+ * where the parent has none is dropped, the parent's private regions are
+ * copied over kept memory where it is alike (refill_or_copy), and the text
+ * is the kept one.  Returns 1 when the slot cannot be used (its text
+ * differs).
+ */
 static int copy_into_kept(struct uproc *p, struct uproc *child, struct fork_stat *st)
 {
 	uintptr_t delta = child->slot.base - p->slot.base;
 	struct vma_list *kept = &child->recycled;
-	for (int i = 0; i < p->vmas.n; i++)
-		if (is_text(&p->vmas.v[i]) &&
-		    !reusable(&p->vmas.v[i], vma_find(kept, p->vmas.v[i].start + delta), delta))
-			return 1;
-	for (int i = 0; i < kept->n; i++) {	/* what the parent does not have as is */
+	int n = p->vmas.n, r = 0;
+	for (int i = 0; i < n; i++)
+		if (is_text(&p->vmas.v[i]) && !text_kept(&p->vmas.v[i], kept, delta))
+			return 1;	/* another program's slot after all */
+	/* drop kept memory outside the parent's regions (or in DONTFORK ones) */
+	for (int i = 0, j = 0; i < kept->n; i++) {
 		const struct vma *k = &kept->v[i];
-		if (!reusable(vma_find(&p->vmas, k->start - delta), k, delta))
-			arena_reserve(k->start, k->end - k->start);
+		uintptr_t at = k->start;
+		while (j < n && p->vmas.v[j].end + delta <= k->start)
+			j++;
+		for (int jj = j; jj < n && p->vmas.v[jj].start + delta < k->end; jj++) {
+			uintptr_t s = p->vmas.v[jj].start + delta, e = p->vmas.v[jj].end + delta;
+			if (p->vmas.v[jj].flags & VMA_DONTFORK)
+				continue;
+			if (s > at)
+				arena_reserve(at, s - at);
+			if (e > at)
+				at = e;
+		}
+		if (at < k->end)
+			arena_reserve(at, k->end - at);
 	}
 	st->recycled = 1;
-	int r = 0;
-	for (int i = 0; i < p->vmas.n && r >= 0; i++) {
+	for (int i = 0; i < n && r >= 0; i++) {
 		const struct vma *v = &p->vmas.v[i];
-		const struct vma *k = vma_find(kept, v->start + delta);
 		if (v->kind == VMA_SHARED) {
 			if (!in_area(v))	/* the parent's, not the old occupant's */
 				r = share_in_slot(v, child, delta);
 		} else if (v->flags & VMA_DONTFORK) {
 			continue;
-		} else if (!reusable(v, k, delta)) {
+		} else if (is_text(v)) {
+			r = vma_insert(&child->vmas, v->start + delta, v->end + delta, v->prot,
+				       v->flags, v->kind);
+		} else if (v->flags & VMA_WIPEONFORK) {
 			r = copy_region(p, child, v, st);
 		} else {
-			r = vma_insert(&child->vmas, k->start, k->end, k->prot, k->flags, k->kind);
-			if (r >= 0 && !is_text(v))
-				r = refill_region(p, v, delta, st);
+			r = refill_or_copy(p, child, v, kept, st);
 		}
 	}
 	vma_free(kept);

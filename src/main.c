@@ -33,6 +33,9 @@ static void usage(FILE *f)
 		"  --trace             print every syscall of the µprocesses to stderr\n"
 		"  --slot-size=SIZE    address space of one µprocess (default 4G; K, M, G)\n"
 		"  --max-procs=N       limit on live µprocesses (default 256)\n"
+		"  --keep-slots=SIZE   memory that slots of exited µprocesses may keep\n"
+		"                      populated for the next fork of their program\n"
+		"                      (default 256M; 0: none)\n"
 		"  --stats             at exit, report each fork: bytes copied, words\n"
 		"                      relocated, time per step\n"
 		"  --shell=PATH        static-PIE shell that µprocesses get as /bin/sh\n"
@@ -219,6 +222,7 @@ int main(int argc, char **argv)
 		{ "stats", no_argument, 0, 'S' },
 		{ "shell", required_argument, 0, 'b' },
 		{ "fast-syscalls", no_argument, 0, 'F' },
+		{ "keep-slots", required_argument, 0, 'k' },
 		{ 0, 0, 0, 0 },
 	};
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -252,6 +256,11 @@ int main(int argc, char **argv)
 			if (parse_size(optarg, &slot_size) || slot_size < (64UL << 20) ||
 			    slot_size > (1UL << 40) || slot_size % PAGE_SIZE)
 				die("--slot-size: want a page multiple from 64M to 1T, got '%s'",
+				    optarg);
+			break;
+		case 'k':
+			if (parse_size(optarg, &keep_budget) || keep_budget > (64UL << 30))
+				die("--keep-slots: want a size up to 64G (0: keep none), got '%s'",
 				    optarg);
 			break;
 		case 'm': {

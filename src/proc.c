@@ -384,6 +384,22 @@ static void wake_waiters(struct uproc *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* What a freed slot may still hold resident, at most: what fork copied into
+ * it, or all of its private mappings but the text and the main stack (whose
+ * untouched part the fork copy covers), whichever is more. */
+static size_t keep_estimate(struct uproc *p)
+{
+	size_t mapped = 0;
+	for (int i = 0; i < p->vmas.n; i++) {
+		const struct vma *v = &p->vmas.v[i];
+		if (v->kind == VMA_SHARED || v->kind == VMA_STACK ||
+		    (v->kind == VMA_IMAGE && !(v->prot & PROT_WRITE) && !(v->flags & MAP_ANONYMOUS)))
+			continue;
+		mapped += v->end - v->start;
+	}
+	return mapped > p->resident_hint ? mapped : p->resident_hint;
+}
+
 /* Called by the last thread of a µprocess on its way out. */
 void proc_release(struct uproc *p)
 {
@@ -395,7 +411,7 @@ void proc_release(struct uproc *p)
 		exec_vfork_exit(p);	/* the parent's memory is not ours */
 	else
 		slot_free(&p->slot, p->img, p->resident_hint ? &p->vmas : NULL,
-			  p->resident_hint);
+			  keep_estimate(p));
 	vma_free(&p->vmas);
 	image_put(p->img);
 	p->img = NULL;

@@ -55,6 +55,7 @@ struct image;
 struct vma_list;
 int slot_alloc(struct slot *s, struct image *img, struct vma_list *prev);
 void slot_free(struct slot *s, struct image *img, struct vma_list *vmas, size_t bytes);
+extern size_t keep_budget;	/* --keep-slots: bytes freed slots may keep resident */
 int arena_reserve(uintptr_t addr, size_t len);	/* back to PROT_NONE */
 uintptr_t shared_alloc(size_t len);		/* address in the shared area */
 void shared_ref(uintptr_t start, uintptr_t end, int delta);
