@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# `ufork run` without a program, and an unknown option: non-zero exit below
-# 128 (not a crash, not a hang) and a message on stderr.
+# `ufork run` without a program, an unknown option, and options with bad
+# values: non-zero exit below 128 (not a crash, not a hang) and a message on
+# stderr.
 # shellcheck source-path=SCRIPTDIR source=lib.bash
 . "$(dirname "$0")/lib.bash"
 need_ufork
-for args in "run" "--no-such-option"; do
+for args in "run" "--no-such-option" "run --keep-slots=lots /bin/true" \
+    "run --keep-slots=100G /bin/true" "run --max-procs=0 /bin/true" "run --slot-size=1K /bin/true"; do
     # shellcheck disable=SC2086
     run_ufork $args
     if [ "$status" = 124 ]; then show $args; fail "ufork $args: timed out"; fi
