@@ -19,7 +19,8 @@
  *     that block before the fd would exist (open with O_CREAT/O_TRUNC, a FIFO,
  *     accept) first probe the lowest free fd.  dup2/dup3 to newfd >= limit:
  *     EBADF; F_DUPFD from >= limit: EINVAL; pipe/socketpair: both fds;
- *     recvmsg: SCM_RIGHTS fds past the limit are dropped with MSG_CTRUNC.
+ *     recvmsg, recvmmsg: SCM_RIGHTS fds past the limit are dropped with
+ *     MSG_CTRUNC.
  *     Runtime fds (at fd_floor) are never handed out: a limit below fd_floor
  *     has them above it, a higher one sees them as taken numbers.
  * RLIMIT_FSIZE  watched while finite: writes to regular files are checked
@@ -309,6 +310,11 @@ static long nofile_call(struct sysctx *c, long a[6], sys_fn fn)
 		r = fn(c, a);
 		if (r >= 0)
 			scm_rights_trim(p, a[1], lim);
+		return r;
+	case SYS_recvmmsg:	/* each message's header leads its struct mmsghdr */
+		r = fn(c, a);
+		for (long i = 0; i < r; i++)
+			scm_rights_trim(p, a[1] + i * sizeof(struct mmsghdr), lim);
 		return r;
 	}
 	r = fn(c, a);

@@ -42,7 +42,7 @@ int runtime_fd(int fd)
  * holds the runtime's fds (at fd_floor) has over a thousand slots, and
  * close_range walks them one by one (about 10 us), so the exit of a
  * µprocess closes [0, fd_top] instead.  Raised after every call that can
- * create an fd (the LIM_NOFILE entries of systab.c, ioctl, recvmmsg); a fork
+ * create an fd (the LIM_NOFILE entries of systab.c, and ioctl); a fork
  * child starts from its parent's, or from the whole range when the parent
  * has other threads (one of them may be creating an fd right now).
  */

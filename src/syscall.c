@@ -142,7 +142,7 @@ void syscall_run(struct uthread *t, ucontext_t *uc)
 			ret = rlimit_call(&c, a, d->fn);
 		else
 			ret = d->fn(&c, a);
-		if ((d->limit & LIM_NOFILE) || c.nr == SYS_ioctl || c.nr == SYS_recvmmsg)
+		if ((d->limit & LIM_NOFILE) || c.nr == SYS_ioctl)
 			fd_note(&c, a, ret);
 	}
 	if (!c.keep_regs)

@@ -59,7 +59,7 @@ const struct syscall_desc syscall_table[] = {
 	F(timerfd_settime), F(timerfd_gettime),
 	/* sockets */
 	FD(socket), F(connect), FD(accept), FD(accept4), F(sendto), F(recvfrom),
-	F(sendmsg), FD(recvmsg), F(sendmmsg), F(recvmmsg), F(shutdown), F(bind),
+	F(sendmsg), FD(recvmsg), F(sendmmsg), FD(recvmmsg), F(shutdown), F(bind),
 	F(listen), F(getsockname), F(getpeername), FD(socketpair), F(setsockopt),
 	F(getsockopt),
 	/* memory */

@@ -142,6 +142,24 @@ int main(int argc, char **argv)
 			printf(", fd %d", *(int *)CMSG_DATA(rc));
 		printf("\n");
 	}
+	/* the same through recvmmsg, one slot free again */
+	close(19);
+	sendmsg(sv[0], &m, 0);
+	{
+		char rbuf[CMSG_SPACE(sizeof three)];
+		memset(rbuf, 0, sizeof rbuf);
+		struct mmsghdr mm = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1,
+						   .msg_control = rbuf, .msg_controllen = sizeof rbuf } };
+		int n = recvmmsg(sv[1], &mm, 1, 0, NULL);
+		struct msghdr *rm = &mm.msg_hdr;
+		struct cmsghdr *rc = rm->msg_controllen ? CMSG_FIRSTHDR(rm) : NULL;
+		printf("recvmmsg 1 free: %d messages, %u bytes, ctrunc %d, controllen %zu, cmsg_len %zu",
+		       n, mm.msg_len, !!(rm->msg_flags & MSG_CTRUNC), (size_t)rm->msg_controllen,
+		       rc ? (size_t)rc->cmsg_len : 0);
+		if (rc)
+			printf(", fd %d", *(int *)CMSG_DATA(rc));
+		printf("\n");
+	}
 
 	pid_t c = fork();
 	if (c == 0) {
