@@ -259,6 +259,62 @@ static long mremap_file(struct uproc *p, const struct vma *cur, uintptr_t old, s
 	return to;
 }
 
+/*
+ * mremap of a shared-area mapping, which other µprocesses may map too at the
+ * same address: it must not change under them.  Shrinking drops the tail
+ * from this µprocess's map only.  Growing or moving makes a new mapping of
+ * the same pages for this µprocess alone (mremap with an old size of 0): at
+ * a fresh shared-area range, or at a MREMAP_FIXED address in its slot; then
+ * it stops mapping the old range, which its other sharers keep.  Without
+ * MREMAP_MAYMOVE a shared mapping cannot grow (ENOMEM), even where Linux
+ * would find the next addresses free.
+ */
+static long mremap_shared(struct uproc *p, uintptr_t old, size_t osz, size_t nsz, int flags,
+			  uintptr_t want)
+{
+	long r;
+	pthread_mutex_lock(&p->lock);
+	struct vma *v = vma_find(&p->vmas, old);
+	if (!v || v->kind != VMA_SHARED || !vma_covered(&p->vmas, old, old + osz)) {
+		r = -EFAULT;
+		goto out;
+	}
+	struct vma cur = *v;
+	if (!(flags & MREMAP_FIXED) && nsz <= osz) {
+		if (nsz < osz)
+			drop_shared_range(p, old + nsz, old + osz);
+		r = old;
+		goto out;
+	}
+	if (!(flags & MREMAP_MAYMOVE)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (!rlimit_vm_ok(p, 0, nsz > osz ? nsz - osz : 0, 0)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	uintptr_t to = (flags & MREMAP_FIXED) ? want : shared_alloc(nsz);
+	if (!to) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (syscall(SYS_mremap, old, 0, nsz, MREMAP_MAYMOVE | MREMAP_FIXED, to) == -1) {
+		r = -errno;
+		if (flags & MREMAP_FIXED)
+			arena_reserve(to, nsz);
+		else
+			shared_ref(to, to + nsz, -1);	/* give the fresh range back */
+		goto out;
+	}
+	drop_shared_range(p, old, old + osz);
+	vma_insert(&p->vmas, to, to + nsz, cur.prot, cur.flags, VMA_SHARED);
+	r = to;
+out:
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
 long sys_mremap(struct sysctx *c, long a[6])
 {
 	struct uproc *p = c->t->p;
@@ -273,10 +329,10 @@ long sys_mremap(struct sysctx *c, long a[6])
 		return -EINVAL;
 	if (!osz || !in_user(p, old, osz))
 		return -EFAULT;
-	if (in_shared_area(old, osz))
-		return -ENOMEM;	/* shared mappings keep their place and size */
 	if ((flags & MREMAP_FIXED) && ((want & (PAGE_SIZE - 1)) || !in_slot(p, want, nsz)))
 		return -EINVAL;
+	if (in_shared_area(old, osz))
+		return mremap_shared(p, old, osz, nsz, flags, want);
 
 	long r;
 	pthread_mutex_lock(&p->lock);
