@@ -362,44 +362,25 @@ static int refill_region(struct uproc *p, const struct vma *v, uintptr_t delta,
 	return 0;
 }
 
-/*
- * Into a kept slot (the last occupant ran the same program): regions that
- * are exactly the parent's keep their pages, which are overwritten in place
- * (refill_region); the others are dropped and the parent's are copied into
- * fresh memory.  Returns 1 when the slot cannot be used (its text differs).
- */
-/* The first region of l that starts after addr, or NULL. */
-static const struct vma *region_after(const struct vma_list *l, uintptr_t addr)
-{
-	int lo = 0, hi = l->n;
-	while (lo < hi) {
-		int mid = (lo + hi) / 2;
-		if (l->v[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < l->n ? &l->v[lo] : NULL;
-}
-
 /* The parent's private region v into a kept slot, piece by piece: where the
  * kept map has memory like v's, the pages are overwritten in place
  * (refill_region); elsewhere fresh memory is mapped and copied
  * (copy_region).  The parent's regions grow and shrink between forks while
  * the kept map is the last occupant's, so they rarely match whole. */
 static int refill_or_copy(struct uproc *p, struct uproc *child, const struct vma *v,
-			  const struct vma_list *kept, struct fork_stat *st)
+			  struct vma_list *kept, struct fork_stat *st)
 {
 	uintptr_t delta = child->slot.base - p->slot.base;
 	uintptr_t at = v->start + delta, end = v->end + delta;
 	int r = 0;
 	while (at < end && r >= 0) {
-		const struct vma *k = vma_find((struct vma_list *)kept, at);
-		int like = k && k->prot == v->prot && k->kind == v->kind && k->flags == v->flags;
+		const struct vma *k = vma_next(kept, at);	/* holding at, or after it */
+		int in = k && k->start <= at;
+		int like = in && k->prot == v->prot && k->kind == v->kind && k->flags == v->flags;
 		uintptr_t next = end;
-		if (k && k->end < end)
+		if (k && in && k->end < end)
 			next = k->end;
-		else if (!k && (k = region_after(kept, at)) && k->start < end)
+		else if (k && !in && k->start < end)
 			next = k->start;
 		struct vma piece = *v;
 		piece.start = at - delta;

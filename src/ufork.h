@@ -89,6 +89,7 @@ void vma_remove(struct vma_list *l, uintptr_t start, uintptr_t end);
 int vma_protect(struct vma_list *l, uintptr_t start, uintptr_t end, int prot);
 int vma_set_flags(struct vma_list *l, uintptr_t start, uintptr_t end, int set, int clear);
 struct vma *vma_find(struct vma_list *l, uintptr_t addr);
+struct vma *vma_next(struct vma_list *l, uintptr_t addr);
 int vma_covered(struct vma_list *l, uintptr_t start, uintptr_t end);
 uintptr_t vma_find_gap(struct vma_list *l, uintptr_t lo, uintptr_t hi, size_t len);
 /* Bytes mapped in [start, end), and of those, "data" (private, writable, not

@@ -140,6 +140,13 @@ struct vma *vma_find(struct vma_list *l, uintptr_t addr)
 	return NULL;
 }
 
+/* The region holding addr, else the first one after it, or NULL. */
+struct vma *vma_next(struct vma_list *l, uintptr_t addr)
+{
+	int i = lower(l, addr);
+	return i < l->n ? &l->v[i] : NULL;
+}
+
 /* Is every page of [start, end) mapped? */
 int vma_covered(struct vma_list *l, uintptr_t start, uintptr_t end)
 {

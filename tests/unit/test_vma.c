@@ -62,6 +62,19 @@ static void vma_covered_detects_holes(void)
 	vma_free(&l);
 }
 
+static void vma_next_finds_holder_or_follower(void)
+{
+	struct vma_list l = { 0 };
+	vma_insert(&l, 10 * K, 20 * K, 3, 0, VMA_ANON);
+	vma_insert(&l, 30 * K, 40 * K, 1, 0, VMA_ANON);
+	CHECK(vma_next(&l, 5 * K) && vma_next(&l, 5 * K)->start == 10 * K);
+	CHECK(vma_next(&l, 15 * K) && vma_next(&l, 15 * K)->start == 10 * K);
+	CHECK(vma_next(&l, 20 * K) && vma_next(&l, 20 * K)->start == 30 * K);
+	CHECK(vma_next(&l, 39 * K) && vma_next(&l, 39 * K)->start == 30 * K);
+	CHECK(vma_next(&l, 40 * K) == NULL);
+	vma_free(&l);
+}
+
 static void vma_find_gap_top_down(void)
 {
 	struct vma_list l = { 0 };
@@ -139,6 +152,7 @@ int main(void)
 	RUN(vma_remove_middle_and_edges);
 	RUN(vma_protect_splits);
 	RUN(vma_covered_detects_holes);
+	RUN(vma_next_finds_holder_or_follower);
 	RUN(vma_find_gap_top_down);
 	RUN(vma_many_regions);
 	RUN(vma_usage_counts_data);
