@@ -36,6 +36,9 @@ static void usage(FILE *f)
 		"  --keep-slots=SIZE   memory that slots of exited µprocesses may keep\n"
 		"                      populated for the next fork of their program\n"
 		"                      (default 256M; 0: none)\n"
+		"  --spin-us=N         how long a parent waiting for a child, or a spare\n"
+		"                      thread waiting for the next fork, spins before it\n"
+		"                      sleeps (default 50; 0: never spin)\n"
 		"  --stats             at exit, report each fork: bytes copied, words\n"
 		"                      relocated, time per step\n"
 		"  --shell=PATH        static-PIE shell that µprocesses get as /bin/sh\n"
@@ -223,6 +226,7 @@ int main(int argc, char **argv)
 		{ "shell", required_argument, 0, 'b' },
 		{ "fast-syscalls", no_argument, 0, 'F' },
 		{ "keep-slots", required_argument, 0, 'k' },
+		{ "spin-us", required_argument, 0, 'p' },
 		{ 0, 0, 0, 0 },
 	};
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -263,6 +267,14 @@ int main(int argc, char **argv)
 				die("--keep-slots: want a size up to 64G (0: keep none), got '%s'",
 				    optarg);
 			break;
+		case 'p': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || v < 0 || v > 1000000)
+				die("--spin-us: want 0 to 1000000, got '%s'", optarg);
+			spin_ns = v * 1000;
+			break;
+		}
 		case 'm': {
 			char *end;
 			long v = strtol(optarg, &end, 10);

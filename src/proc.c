@@ -460,18 +460,6 @@ static int matches(struct uproc *parent, struct uproc *q, int idtype, int id)
 	}
 }
 
-/*
- * The core of wait4 and waitid: finds a zombie child matching (idtype, id),
- * reaps it unless WNOWAIT, and fills status and info.  Returns its pid, 0 for
- * WNOHANG with live children only, -ECHILD, or -512 when a signal interrupts
- * the wait (restarted or -EINTR by signal_deliver).
- */
-/*
- * The core of wait4 and waitid: finds a zombie child matching (idtype, id),
- * reaps it unless WNOWAIT, and fills status and info.  Returns its pid, 0 for
- * WNOHANG with live children only, -ECHILD, or -512 when a signal interrupts
- * the wait (restarted or -EINTR by signal_deliver).
- */
 /* The siginfo of a wait report: exit, death, stop or continue. */
 static void child_info(int pid, int status, siginfo_t *info)
 {
@@ -563,7 +551,8 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 			spare_make(t);
 			continue;
 		}
-		thread_sleep(t, NULL);
+		if (!spin_while(&b->cancel, 0, spin_ns))	/* a young child may end soon */
+			thread_sleep(t, NULL);
 	}
 	t->waiting = 0;
 	/* a reaped child's SIGCHLD stays pending, as on Linux */

@@ -6,7 +6,9 @@
  * take that copy (unshare).  Creating a host thread costs more than the rest
  * of a near-empty fork, so once a µprocess has forked, it keeps one spare:
  * a host thread created from one of its threads (so sharing its fd table,
- * cwd, credentials, name, nice value and affinity), asleep on a futex.  It
+ * cwd, credentials, name, nice value and affinity), waiting on a futex
+ * word: it spins on it first (spin_ns, thread.c), since a fork that finds
+ * it awake starts it with a store, without a cross-CPU wake-up.  It
  * is made while the parent would otherwise sleep in wait (proc.c), so that
  * a fork+exit+wait cycle overlaps it with the child's run, or when it next
  * enters an event-loop wait (epoll_wait, poll, accept...; syscall.c), as a
@@ -34,6 +36,7 @@
 
 struct spare {
 	int go;			/* futex word: 1 once told what to become */
+	int sleeping;		/* in the futex wait: go needs a wake */
 	struct uthread *t;	/* the thread to run, or NULL: end */
 	unsigned gen;		/* the µprocess's host_gen when made */
 	int maker;		/* tid of the thread it was cloned from */
@@ -46,8 +49,11 @@ static void *spare_main(void *arg)
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);
 	block_outside_signals();
-	while (!__atomic_load_n(&s->go, __ATOMIC_ACQUIRE))
-		syscall(SYS_futex, &s->go, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	if (!spin_while(&s->go, 0, spin_ns)) {	/* the next fork may be near */
+		__atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
+		while (!__atomic_load_n(&s->go, __ATOMIC_SEQ_CST))
+			syscall(SYS_futex, &s->go, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	}
 	struct uthread *t = s->t;
 	free(s);
 	if (t)
@@ -58,8 +64,9 @@ static void *spare_main(void *arg)
 static void spare_start(struct spare *s, struct uthread *t)
 {
 	s->t = t;
-	__atomic_store_n(&s->go, 1, __ATOMIC_RELEASE);
-	syscall(SYS_futex, &s->go, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	__atomic_store_n(&s->go, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&s->sleeping, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &s->go, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 /* Called on thread t, idle after a fork: makes its µprocess's next spare. */

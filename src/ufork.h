@@ -321,6 +321,8 @@ int spare_run(struct uthread *forker, struct uthread *t);
 void spare_drop(struct uproc *p);
 void fd_sync(struct uthread *t);
 long thread_sleep(struct uthread *t, const struct timespec *deadline);
+extern long spin_ns;
+int spin_while(const volatile int *word, int value, long ns);
 void thread_spawn_cancel(struct uthread *t);
 struct uthread *thread_new(struct uproc *p, int tid);
 int pid_alloc(void);

@@ -6,7 +6,8 @@
 . "$(dirname "$0")/lib.bash"
 need_ufork
 for args in "run" "--no-such-option" "run --keep-slots=lots /bin/true" \
-    "run --keep-slots=100G /bin/true" "run --max-procs=0 /bin/true" "run --slot-size=1K /bin/true"; do
+    "run --keep-slots=100G /bin/true" "run --max-procs=0 /bin/true" "run --slot-size=1K /bin/true" \
+    "run --spin-us=-1 /bin/true" "run --spin-us=1s /bin/true"; do
     # shellcheck disable=SC2086
     run_ufork $args
     if [ "$status" = 124 ]; then show $args; fail "ufork $args: timed out"; fi
