@@ -34,9 +34,10 @@
 
 #include "ufork.h"
 
+enum { WAITING, GO, ASLEEP };
+
 struct spare {
-	int go;			/* futex word: 1 once told what to become */
-	int sleeping;		/* in the futex wait: go needs a wake */
+	int go;			/* futex word: WAITING (spinning), GO, ASLEEP */
 	struct uthread *t;	/* the thread to run, or NULL: end */
 	unsigned gen;		/* the µprocess's host_gen when made */
 	int maker;		/* tid of the thread it was cloned from */
@@ -49,11 +50,11 @@ static void *spare_main(void *arg)
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);
 	block_outside_signals();
-	if (!spin_while(&s->go, 0, spin_ns)) {	/* the next fork may be near */
-		__atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
-		while (!__atomic_load_n(&s->go, __ATOMIC_SEQ_CST))
-			syscall(SYS_futex, &s->go, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
-	}
+	int w = WAITING;	/* the next fork may be near: spin first */
+	if (!spin_while(&s->go, WAITING, spin_ns) &&
+	    __atomic_compare_exchange_n(&s->go, &w, ASLEEP, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		while (__atomic_load_n(&s->go, __ATOMIC_SEQ_CST) == ASLEEP)
+			syscall(SYS_futex, &s->go, FUTEX_WAIT_PRIVATE, ASLEEP, NULL, NULL, 0);
 	struct uthread *t = s->t;
 	free(s);
 	if (t)
@@ -64,8 +65,8 @@ static void *spare_main(void *arg)
 static void spare_start(struct spare *s, struct uthread *t)
 {
 	s->t = t;
-	__atomic_store_n(&s->go, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&s->sleeping, __ATOMIC_SEQ_CST))
+	/* the spare may free s once it sees GO: no access to s after this */
+	if (__atomic_exchange_n(&s->go, GO, __ATOMIC_SEQ_CST) == ASLEEP)
 		syscall(SYS_futex, &s->go, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
