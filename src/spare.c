@@ -26,6 +26,7 @@
  *  - a µprocess's spare ends when the µprocess ends (proc_release).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -41,7 +42,26 @@ struct spare {
 	struct uthread *t;	/* the thread to run, or NULL: end */
 	unsigned gen;		/* the µprocess's host_gen when made */
 	int maker;		/* tid of the thread it was cloned from */
+	int maker_cpu;		/* where that thread ran when it made us */
 };
+
+/*
+ * A spare spinning on its maker's CPU would start the child only when the
+ * parent yields that CPU, and be in the parent's way meanwhile (cycles of
+ * 48-70 µs instead of about 35 here).  Born there, it moves to another CPU
+ * of its affinity and takes its inherited affinity back at once: a running
+ * thread stays where it is.  Idle time: the parent is waiting.
+ */
+static void leave_maker_cpu(const struct spare *s)
+{
+	cpu_set_t mine, others;
+	if (sched_getcpu() != s->maker_cpu || sched_getaffinity(0, sizeof mine, &mine))
+		return;
+	others = mine;
+	CPU_CLR(s->maker_cpu, &others);
+	if (CPU_COUNT(&others) && sched_setaffinity(0, sizeof others, &others) == 0)
+		sched_setaffinity(0, sizeof mine, &mine);
+}
 
 static void *spare_main(void *arg)
 {
@@ -50,6 +70,8 @@ static void *spare_main(void *arg)
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);
 	block_outside_signals();
+	if (spin_ns > 0)
+		leave_maker_cpu(s);
 	int w = WAITING;	/* the next fork may be near: spin first */
 	if (!spin_while(&s->go, WAITING, spin_ns) &&
 	    __atomic_compare_exchange_n(&s->go, &w, ASLEEP, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
@@ -79,6 +101,7 @@ void spare_make(struct uthread *t)
 	if (!s)
 		return;
 	s->maker = t->tid;
+	s->maker_cpu = sched_getcpu();
 	s->gen = __atomic_load_n(&p->host_gen, __ATOMIC_ACQUIRE);
 	if (host_thread_create(spare_main, s) < 0) {
 		free(s);
