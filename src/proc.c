@@ -551,7 +551,7 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 			spare_make(t);
 			continue;
 		}
-		if (!spin_while(&b->cancel, 0, spin_ns))	/* a young child may end soon */
+		if (!spin_while(&b->cancel, 0, spin_ns))	/* a child may end soon */
 			thread_sleep(t, NULL);
 	}
 	t->waiting = 0;
