@@ -14,12 +14,13 @@
  *  4. relocate what the memory scan cannot see: the forking thread's
  *     registers, its XSAVE image, its FS base, signal handlers, altstack,
  *     brk and map bookkeeping;
- *  5. start the child's host thread - the parent's spare (spare.c), or one
- *     created now - sharing the parent's fd table and cwd; it takes a copy
- *     (unshare CLONE_FILES|CLONE_FS) before the parent next touches them
- *     (fd_sync), then enters µprocess code at the instruction after
- *     `syscall` with rax = 0.  The parent's next spare is made when it
- *     next waits (for a child, or for events: idle time).
+ *  5. start the child's host thread - the parent's spare (spare.c), which
+ *     took its copy of the parent's fd table and cwd (unshare CLONE_FILES|
+ *     CLONE_FS) during steps 3-4, or a thread created now, which takes it
+ *     before the parent next touches them (fd_sync) - and enter µprocess
+ *     code at the instruction after `syscall` with rax = 0.  The parent's
+ *     next spare is made when it next waits (for a child, or for events:
+ *     idle time).
  * Copy strategies other than full copy plug in at copy_memory().
  */
 #include <errno.h>
@@ -515,12 +516,16 @@ long sys_fork(struct sysctx *c, long a[6])
 
 	pthread_mutex_lock(&p->lock);
 	stop_others(t);
+	/* the spare copies the child's fd table while we copy its memory */
+	struct spare *spare = spare_take(t);
 	long t1 = now_ns();
 	int r = copy_memory(p, child, &st);
 	if (r < 0) {
 		resume_others(p);
 		pthread_mutex_unlock(&p->lock);
 		proc_discard(child);
+		if (spare)
+			spare_run(spare, NULL);
 		return r == -ENOMEM ? -ENOMEM : -EAGAIN;
 	}
 	/* process state POSIX says the child inherits */
@@ -542,6 +547,8 @@ long sys_fork(struct sysctx *c, long a[6])
 	struct uthread *ct = thread_new(child, child->pid);
 	if (!ct) {
 		proc_discard(child);
+		if (spare)
+			spare_run(spare, NULL);
 		return -EAGAIN;
 	}
 	greg_t *g = c->uc->uc_mcontext.gregs;
@@ -572,19 +579,20 @@ long sys_fork(struct sysctx *c, long a[6])
 	if (flags & CLONE_PARENT_SETTID)
 		copy_to_user(p, ptid, &child->pid, sizeof child->pid);
 	/*
-	 * The fd table and cwd: the child's host thread is created sharing the
-	 * parent's and takes a copy (unshare) before it runs; the table itself,
-	 * owner of the fcntl locks, stays the parent's.  A single-threaded parent
-	 * goes on at once and waits for the copy only before it next touches
-	 * its fds (fd_sync); with other threads around it waits now.
+	 * The fd table and cwd: the child's host thread shares the parent's and
+	 * takes a copy (unshare); the table itself, owner of the fcntl locks,
+	 * stays the parent's.  The spare has its copy already.  A thread created
+	 * now takes it before it runs: a single-threaded parent goes on at once
+	 * and waits for the copy only before it next touches its fds (fd_sync);
+	 * with other threads around it waits now.
 	 */
 	ct->new_fdctx = 1;
 	ct->ready = &t->fdsem;
 	int pid = child->pid;
 	proc_add(child);
-	st.spare = spare_run(t, ct) == 0;
+	st.spare = spare && spare_run(spare, ct) == 0;
 	r = st.spare ? 0 : thread_spawn(ct);
-	if (r == 0) {
+	if (r == 0 && !st.spare) {
 		t->fd_pending++;
 		if (p->nthreads > 1)
 			fd_sync(t);

@@ -319,7 +319,7 @@ int main(int argc, char **argv)
 	if (r < 0)
 		die("cannot reserve the address space at %#lx: %s", ARENA_BASE, strerror(-r));
 	init_setup();
-	if (host_signals_init() < 0 || !tblock_setup(NULL))
+	if (host_signals_init() < 0 || !tblock_setup(NULL, 0))
 		die("cannot install the runtime's signal handlers: %s", strerror(errno));
 
 	struct uproc *p = proc_new(img, NULL);

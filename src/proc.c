@@ -445,8 +445,12 @@ void proc_release(struct uproc *p)
 		unlink_free_locked(p);
 	if (parent)
 		wake_waiters(parent);	/* a zombie to reap, or ECHILD to answer */
+	int none_left = live_procs == 0, ring = parent ? parent->pid : 0;
 	pthread_mutex_unlock(&proc_lock);
-	sem_post(&init_wake);
+	if (none_left)	/* init reaps orphans above: it waits only for the end */
+		sem_post(&init_wake);
+	if (ring)
+		spare_ring(ring);	/* the parent's spare may wait here, on this CPU */
 }
 
 static int matches(struct uproc *parent, struct uproc *q, int idtype, int id)
@@ -554,6 +558,8 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 		if (!spin_while(&b->cancel, 0, spin_ns))	/* a child may end soon */
 			thread_sleep(t, NULL);
 	}
+	if (r > 0 && p->want_spare && !(options & WNOHANG))
+		spare_make(t);	/* the child was quicker: the next fork wants one all the same */
 	t->waiting = 0;
 	/* a reaped child's SIGCHLD stays pending, as on Linux */
 	return r;

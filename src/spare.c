@@ -6,61 +6,127 @@
  * take that copy (unshare).  Creating a host thread costs more than the rest
  * of a near-empty fork, so once a µprocess has forked, it keeps one spare:
  * a host thread created from one of its threads (so sharing its fd table,
- * cwd, credentials, name, nice value and affinity), waiting on a futex
- * word: it spins on it first (spin_ns, thread.c), since a fork that finds
- * it awake starts it with a store, without a cross-CPU wake-up.  It
- * is made while the parent would otherwise sleep in wait (proc.c), so that
- * a fork+exit+wait cycle overlaps it with the child's run, or when it next
- * enters an event-loop wait (epoll_wait, poll, accept...; syscall.c), as a
- * server that forks (Redis's BGSAVE) does.  The
- * next fork hands the spare the child's first thread and wakes it; the spare
- * then runs thread_run like a newly created thread, and its unshare takes the
- * copy at that moment, exactly as a thread created then would.
+ * cwd, credentials, name, nice value and affinity).  It is made while the
+ * parent would otherwise sleep in wait (proc.c), so that a fork+exit+wait
+ * cycle overlaps it with the child's run, or when it next enters an
+ * event-loop wait (epoll_wait, poll, accept...; syscall.c), as a server that
+ * forks (Redis's BGSAVE) does.  While it waits it makes the child's entry
+ * block (alternate stack, syscall dispatch).
+ *
+ * A fork talks to it in two steps.  COPY, as the fork begins: the spare
+ * takes its copy of the fd table and cwd (unshare) while the fork copies
+ * memory - the forking thread is in fork and the others run no µprocess
+ * code, so the table is the one at the fork, as Linux copies it.  GO, as the fork ends: the spare runs
+ * the child's first thread (thread_run), or ends.  It watches its state
+ * spinning first (spin_ns, thread.c), since a store is all it takes to
+ * start a spare that is awake, and sleeps on a bell after.
  *
  * Invariants:
  *  - p->spare is at most one thread, owned under p->lock; a taken spare is
- *    started exactly once, with a thread or with NULL (it ends);
+ *    told GO exactly once, with a thread or with NULL (it ends), and COPY
+ *    at most once before that;
  *  - a spare is used only by the thread it was cloned from, and never after
  *    a change of the host-thread state it inherited (p->host_gen:
  *    credentials, name, priority, affinity);
+ *  - the host time a spare spent before COPY is not its child's (ru_base);
  *  - a µprocess's spare ends when the µprocess ends (proc_release).
  */
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/futex.h>
 
 #include "ufork.h"
 
-enum { WAITING, GO, ASLEEP };
+enum { WAITING, COPY, COPIED, GO };
 
 struct spare {
-	int go;			/* futex word: WAITING (spinning), GO, ASLEEP */
+	int state;		/* WAITING, COPY, COPIED or GO */
+	int bell;		/* bells[] index of its µprocess */
 	struct uthread *t;	/* the thread to run, or NULL: end */
+	struct tblock *blk;	/* its entry block, made while it waited */
+	int copied;		/* COPY: it has its own copy of the fd table and cwd */
+	struct rusage ru;	/* its host time then */
 	unsigned gen;		/* the µprocess's host_gen when made */
 	int maker;		/* tid of the thread it was cloned from */
 	int maker_cpu;		/* where that thread ran when it made us */
 };
 
 /*
- * A spare spinning on its maker's CPU would start the child only when the
- * parent yields that CPU, and be in the parent's way meanwhile (cycles of
- * 48-70 µs instead of about 35 here).  Born there, it moves to another CPU
- * of its affinity and takes its inherited affinity back at once: a running
- * thread stays where it is.  Idle time: the parent is waiting.
+ * Bells.  An asleep spare sleeps on the bell of its µprocess, a static
+ * futex word (a ring never touches freed memory) that µprocesses whose pids
+ * collide share: a ring may wake a stranger, who looks and sleeps again.
+ * Its maker rings it with each new state, and a child of its µprocess rings
+ * it as the child ends.
+ *
+ * Why the child: where a spare waits decides what a fork costs here.  Born
+ * on the other CPU, a spare queues behind the running child and spins once
+ * the child is gone: the fork finds it awake (a store, no wake-up).  Born
+ * on its maker's CPU (the kernel picks, about half the time), spinning
+ * there is in the parent's way, moving itself off costs some 30 µs of
+ * scheduler work, and a wake-up from the forking parent costs the parent
+ * an IPI (about 7 µs).  So it sleeps at once, and the ring of the ending
+ * child, on the other CPU, wakes it there - the ringer's CPU, which is
+ * where the kernel puts a task woken from a CPU as busy as its own.
  */
-static void leave_maker_cpu(const struct spare *s)
+#define NBELLS 64
+static struct bell {
+	int seq;		/* futex word: bumped by every ring */
+	int sleepers;
+} bells[NBELLS];
+
+static void bell_ring(int i)
 {
-	cpu_set_t mine, others;
-	if (sched_getcpu() != s->maker_cpu || sched_getaffinity(0, sizeof mine, &mine))
-		return;
-	others = mine;
-	CPU_CLR(s->maker_cpu, &others);
-	if (CPU_COUNT(&others) && sched_setaffinity(0, sizeof others, &others) == 0)
-		sched_setaffinity(0, sizeof mine, &mine);
+	__atomic_add_fetch(&bells[i].seq, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&bells[i].sleepers, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &bells[i].seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* A child of µprocess pid ends on this CPU: an asleep spare may come here. */
+void spare_ring(int pid)
+{
+	bell_ring(pid % NBELLS);
+}
+
+/* The spare: while its state is v, spin for up to spin_ns (not on its
+ * maker's CPU), then sleep on the bell; a ring makes it look again. */
+static int await_change(struct spare *s, int v)
+{
+	struct bell *b = &bells[s->bell];
+	for (;;) {
+		int beside = sched_getcpu() == s->maker_cpu;
+		if (!beside && spin_while(&s->state, v, spin_ns))
+			break;
+		int seq = __atomic_load_n(&b->seq, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&b->sleepers, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&s->state, __ATOMIC_SEQ_CST) == v &&
+		    __atomic_load_n(&b->seq, __ATOMIC_SEQ_CST) == seq)
+			syscall(SYS_futex, &b->seq, FUTEX_WAIT_PRIVATE, seq, NULL, NULL, 0);
+		__atomic_sub_fetch(&b->sleepers, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&s->state, __ATOMIC_SEQ_CST) != v)
+			break;
+	}
+	return __atomic_load_n(&s->state, __ATOMIC_SEQ_CST);
+}
+
+/* Its maker: the new state v.  After GO, s may be freed at any moment. */
+static void tell(struct spare *s, int v)
+{
+	int bell = s->bell;
+	__atomic_store_n(&s->state, v, __ATOMIC_SEQ_CST);
+	bell_ring(bell);
+}
+
+/* Ends spare s (not taken for a fork). */
+static void spare_end(struct spare *s)
+{
+	s->t = NULL;
+	tell(s, GO);
 }
 
 static void *spare_main(void *arg)
@@ -70,26 +136,30 @@ static void *spare_main(void *arg)
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);
 	block_outside_signals();
-	if (spin_ns > 0)
-		leave_maker_cpu(s);
-	int w = WAITING;	/* the next fork may be near: spin first */
-	if (!spin_while(&s->go, WAITING, spin_ns) &&
-	    __atomic_compare_exchange_n(&s->go, &w, ASLEEP, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		while (__atomic_load_n(&s->go, __ATOMIC_SEQ_CST) == ASLEEP)
-			syscall(SYS_futex, &s->go, FUTEX_WAIT_PRIVATE, ASLEEP, NULL, NULL, 0);
+	s->blk = tblock_setup(NULL, 1);	/* idle time: the child's entry block */
+	/* the next fork may be near: spin first */
+	if (await_change(s, WAITING) == COPY) {
+		/* the fork has begun: the child's fd table and cwd are the
+		 * parent's now, taken while the fork copies its memory */
+		s->copied = unshare(CLONE_FILES | CLONE_FS) == 0;
+		getrusage(RUSAGE_THREAD, &s->ru);	/* not the child's time */
+		int c = COPY;
+		if (__atomic_compare_exchange_n(&s->state, &c, COPIED, 0, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			await_change(s, COPIED);
+	}
 	struct uthread *t = s->t;
+	struct tblock *blk = s->blk;
+	if (t) {
+		t->ru_base[0] = s->ru.ru_utime;
+		t->ru_base[1] = s->ru.ru_stime;
+	}
 	free(s);
 	if (t)
-		thread_run(t);
+		thread_run(t, blk);
+	else if (blk)
+		tblock_teardown(blk);
 	return NULL;
-}
-
-static void spare_start(struct spare *s, struct uthread *t)
-{
-	s->t = t;
-	/* the spare may free s once it sees GO: no access to s after this */
-	if (__atomic_exchange_n(&s->go, GO, __ATOMIC_SEQ_CST) == ASLEEP)
-		syscall(SYS_futex, &s->go, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 /* Called on thread t, idle after a fork: makes its µprocess's next spare. */
@@ -102,6 +172,7 @@ void spare_make(struct uthread *t)
 		return;
 	s->maker = t->tid;
 	s->maker_cpu = sched_getcpu();
+	s->bell = p->pid % NBELLS;
 	s->gen = __atomic_load_n(&p->host_gen, __ATOMIC_ACQUIRE);
 	if (host_thread_create(spare_main, s) < 0) {
 		free(s);
@@ -113,30 +184,48 @@ void spare_make(struct uthread *t)
 	p->spare = keep ? s : NULL;
 	pthread_mutex_unlock(&p->lock);
 	if (old)
-		spare_start(old, NULL);
+		spare_end(old);
 	if (!keep)
-		spare_start(s, NULL);
+		spare_end(s);
 }
 
-/* Starts t, the first thread of a child forked by thread `forker`, on the
- * forker's µprocess's spare.  Returns 0, or -1 when there is no spare that
- * is like a thread the forker would create now (one cloned from another
- * thread has that thread's name, nice value and affinity). */
-int spare_run(struct uthread *forker, struct uthread *t)
+/*
+ * At the start of a fork by thread `forker`, which holds its µprocess's
+ * lock and has stopped its other threads: the µprocess's spare, told to
+ * copy the fd table and cwd now, in parallel with the memory copy (the
+ * parent is in fork: its fd table does not change), or NULL when there is
+ * no spare like a thread the forker would create now (one cloned from
+ * another thread has that thread's name, nice value and affinity).
+ */
+struct spare *spare_take(struct uthread *forker)
 {
-	struct uproc *p = forker->p;
-	pthread_mutex_lock(&p->lock);
+	struct uproc *p = forker->p;	/* its lock is held */
 	struct spare *s = p->spare;
 	p->spare = NULL;
-	pthread_mutex_unlock(&p->lock);
 	if (!s)
-		return -1;
+		return NULL;
 	if (s->maker != forker->tid || s->gen != __atomic_load_n(&p->host_gen, __ATOMIC_ACQUIRE)) {
-		spare_start(s, NULL);
-		return -1;
+		tell(s, GO);
+		return NULL;
 	}
-	spare_start(s, t);
-	return 0;
+	tell(s, COPY);
+	return s;
+}
+
+/* The end of that fork: the spare runs t, the child's first thread
+ * (returns 0), or - t NULL, or its copy failed - ends (returns -1). */
+int spare_run(struct spare *s, struct uthread *t)
+{
+	while (__atomic_load_n(&s->state, __ATOMIC_SEQ_CST) == COPY)
+		sched_yield();	/* about 3 µs, mostly done during the memory copy */
+	int ok = t && s->copied;
+	if (ok) {
+		t->new_fdctx = 0;	/* its fd table is the copy already */
+		t->ready = NULL;
+	}
+	s->t = ok ? t : NULL;
+	tell(s, GO);
+	return ok ? 0 : -1;
 }
 
 /* p is ending: so does its spare. */
@@ -147,5 +236,5 @@ void spare_drop(struct uproc *p)
 	p->spare = NULL;
 	pthread_mutex_unlock(&p->lock);
 	if (s)
-		spare_start(s, NULL);
+		spare_end(s);
 }

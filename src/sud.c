@@ -151,7 +151,7 @@ static void altstack_free(void *a)
 		munmap(a, ALTSTACK_SIZE);
 }
 
-struct tblock *tblock_setup(struct uthread *t)
+struct tblock *tblock_setup(struct uthread *t, int arm)
 {
 	void *m = altstack_alloc();
 	if (!m)
@@ -165,12 +165,12 @@ struct tblock *tblock_setup(struct uthread *t)
 	stack_t ss = { .ss_sp = (char *)a + PAGE_SIZE, .ss_size = ALTSTACK_SIZE - PAGE_SIZE };
 	if (sigaltstack(&ss, NULL) < 0)
 		goto fail;
-	if (t && prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+	if (arm && prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
 		       (unsigned long)ufork_restorer,
 		       (unsigned long)(ufork_restorer_end - (char *)ufork_restorer),
 		       &b->selector) < 0)
 		goto fail;
-	if (t && fast_syscalls)
+	if (arm && fast_syscalls)
 		fastcall_thread(b);
 	return b;
 fail:

@@ -113,18 +113,33 @@ static void tick_tv(unsigned long ticks, struct timeval *tv)
 	tv->tv_usec = (ticks % hz) * (1000000 / hz);
 }
 
-static void other_thread_time(pid_t tid, struct timeval *u, struct timeval *s)
+/* Adds a thread's host time [a, b] to (*u, *s), less what its host thread
+ * spent before it was this thread (t->ru_base, a spare's wait). */
+static void add_time(const struct uthread *t, struct timeval a, struct timeval b,
+		     struct timeval *u, struct timeval *s)
+{
+	struct timeval z = { 0, 0 };
+	timersub(&a, &t->ru_base[0], &a);
+	timersub(&b, &t->ru_base[1], &b);
+	if (a.tv_sec < 0)
+		a = z;
+	if (b.tv_sec < 0)
+		b = z;
+	timeradd(u, &a, u);
+	timeradd(s, &b, s);
+}
+
+static void other_thread_time(const struct uthread *o, struct timeval *u, struct timeval *s)
 {
 	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", o->host_tid);
 	const char *f = host_stat_fields(path, buf, sizeof buf);	/* 14 utime, 15 stime */
 	unsigned long ut = 0, st = 0;
 	if (f && sscanf(f, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2) {
 		struct timeval a, b;
 		tick_tv(ut, &a);
 		tick_tv(st, &b);
-		timeradd(u, &a, u);
-		timeradd(s, &b, s);
+		add_time(o, a, b, u, s);
 	}
 }
 
@@ -136,12 +151,10 @@ static void self_time(struct uthread *t, struct timeval *u, struct timeval *s, s
 	*u = p->ut;
 	*s = p->st;
 	for (struct uthread *o = p->threads; o; o = o->next) {
-		if (o == t) {
-			timeradd(u, &mine->ru_utime, u);
-			timeradd(s, &mine->ru_stime, s);
-		} else if (o->host_tid) {
-			other_thread_time(o->host_tid, u, s);
-		}
+		if (o == t)
+			add_time(t, mine->ru_utime, mine->ru_stime, u, s);
+		else if (o->host_tid)
+			other_thread_time(o, u, s);
 	}
 	pthread_mutex_unlock(&p->lock);
 }
@@ -153,8 +166,7 @@ void usage_thread_exit(struct uthread *t)
 	if (getrusage(RUSAGE_THREAD, &ru) < 0)
 		return;
 	pthread_mutex_lock(&t->p->lock);
-	timeradd(&t->p->ut, &ru.ru_utime, &t->p->ut);
-	timeradd(&t->p->st, &ru.ru_stime, &t->p->st);
+	add_time(t, ru.ru_utime, ru.ru_stime, &t->p->ut, &t->p->st);
 	pthread_mutex_unlock(&t->p->lock);
 }
 

@@ -80,8 +80,9 @@ static void thread_unlink(struct uthread *t, int own_host_thread)
 }
 
 /* The life of a µprocess thread on its host thread, which has all host
- * signals but the outside ones unblocked. */
-void thread_run(struct uthread *t)
+ * signals but the outside ones unblocked.  blk: its entry block, made
+ * ahead (a spare's), or NULL. */
+void thread_run(struct uthread *t, struct tblock *blk)
 {
 	__atomic_store_n(&t->host_tid, gettid(), __ATOMIC_RELEASE);
 	/* a new µprocess: its own copy of the creator's fd table and cwd, made
@@ -94,11 +95,15 @@ void thread_run(struct uthread *t)
 		 * at the next tick (Redis's fork: 1.5 ms -> 0.1 ms) */
 		sched_yield();
 	}
-	if (bad)
+	if (bad) {
+		if (blk)
+			tblock_teardown(blk);
 		goto out;
-	t->blk = tblock_setup(t);
+	}
+	t->blk = blk ? blk : tblock_setup(t, 1);
 	if (!t->blk)
 		goto out;
+	t->blk->ut = t;
 	if (sigsetjmp(t->exit_jmp, 1) == 0) {
 		pthread_mutex_lock(&t->p->lock);
 		int dying = t->p->exiting;
@@ -119,7 +124,7 @@ static void *thread_main(void *arg)
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);	/* creator may be in a handler */
 	block_outside_signals();	/* they are the main thread's to take */
-	thread_run(arg);
+	thread_run(arg, NULL);
 	return NULL;
 }
 

@@ -243,6 +243,8 @@ struct uthread {
 	sem_t vfork_done;		/* a vfork child exec'd or exited */
 	int fd_pending;			/* ... and this many have not yet */
 	int new_fdctx;			/* first thread of a µprocess: unshare */
+	struct timeval ru_base[2];	/* host user/system time of its host thread
+					   before it was this thread's (a spare's) */
 	sigjmp_buf exit_jmp;
 	struct uthread *next;
 };
@@ -314,11 +316,13 @@ long proc_signal_other(struct uthread *t, int pid, int sig, const siginfo_t *si)
 void itimer_cancel(struct uproc *p);
 void thread_exit(struct uthread *t) __attribute__((noreturn));
 int thread_spawn(struct uthread *t);
-void thread_run(struct uthread *t);
+void thread_run(struct uthread *t, struct tblock *blk);
 int host_thread_create(void *(*fn)(void *), void *arg);
 void spare_make(struct uthread *t);
-int spare_run(struct uthread *forker, struct uthread *t);
+struct spare *spare_take(struct uthread *forker);
+int spare_run(struct spare *s, struct uthread *t);
 void spare_drop(struct uproc *p);
+void spare_ring(int pid);
 void fd_sync(struct uthread *t);
 long thread_sleep(struct uthread *t, const struct timespec *deadline);
 extern long spin_ns;
@@ -355,7 +359,7 @@ int sud_check(char *err, size_t errlen);
 int host_signals_init(void);
 void block_outside_signals(void);
 void outside_signal(int sig, int from_terminal);	/* async-signal-safe */
-struct tblock *tblock_setup(struct uthread *t);
+struct tblock *tblock_setup(struct uthread *t, int arm);
 void tblock_teardown(struct tblock *b);
 void enter_user(struct tblock *b) __attribute__((noreturn));
 static inline struct tblock *current_block(void)
