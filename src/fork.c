@@ -166,6 +166,10 @@ void fork_init(void)
 	pagemap_fd = fd < 0 ? -1 : runtime_fd(fd);
 }
 
+/* A region this small is copied whole: two page-table walks (about 1 µs
+ * each here) cost more than copying it, resident or not. */
+#define SMALL_REGION (16UL << 10)
+
 static int resident_vec(uintptr_t start, size_t len, unsigned char *vec)
 {
 	size_t pages = len / PAGE_SIZE;
@@ -241,7 +245,7 @@ static int copy_region(struct uproc *p, struct uproc *child, const struct vma *v
 		/* file-backed pages that are not resident still hold file data */
 		if (v->kind == VMA_FILE)
 			file_vec(p, v->start, pages, vec);
-		else if (resident_vec(v->start, len, vec) < 0)
+		else if (len <= SMALL_REGION || resident_vec(v->start, len, vec) < 0)
 			memset(vec, 1, pages);
 		for (size_t i = 0; i < pages;) {
 			if (!(vec[i] & 1)) {
@@ -334,10 +338,10 @@ static int refill_region(struct uproc *p, const struct vma *v, uintptr_t delta,
 	unsigned char *cvec = pvec + pages;
 	if (v->kind == VMA_FILE)
 		file_vec(p, v->start, pages, pvec);
-	else if (resident_vec(v->start, len, pvec) < 0)
+	else if (len <= SMALL_REGION || resident_vec(v->start, len, pvec) < 0)
 		memset(pvec, 1, pages);
-	if (resident_vec(to, len, cvec) < 0)
-		memset(cvec, 1, pages);
+	if (memchr(pvec, 0, pages) && resident_vec(to, len, cvec) < 0)
+		memset(cvec, 1, pages);	/* (only read where the parent has no page) */
 	if (!(v->prot & PROT_WRITE))
 		mprotect((void *)to, len, v->prot | PROT_WRITE);
 	for (size_t i = 0; i < pages;) {
