@@ -136,16 +136,22 @@ static void *spare_main(void *arg)
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);
 	block_outside_signals();
-	s->blk = tblock_setup(NULL, 1);	/* idle time: the child's entry block */
-	/* the next fork may be near: spin first */
-	if (await_change(s, WAITING) == COPY) {
+	int st = __atomic_load_n(&s->state, __ATOMIC_SEQ_CST);
+	if (st == WAITING) {
+		s->blk = tblock_setup(NULL, 1);	/* idle time: the child's entry block */
+		st = await_change(s, WAITING);	/* the next fork may be near */
+	}
+	if (st == COPY) {
 		/* the fork has begun: the child's fd table and cwd are the
 		 * parent's now, taken while the fork copies its memory */
 		s->copied = unshare(CLONE_FILES | CLONE_FS) == 0;
-		getrusage(RUSAGE_THREAD, &s->ru);	/* not the child's time */
 		int c = COPY;
-		if (__atomic_compare_exchange_n(&s->state, &c, COPIED, 0, __ATOMIC_SEQ_CST,
-						__ATOMIC_SEQ_CST))
+		int told = __atomic_compare_exchange_n(&s->state, &c, COPIED, 0, __ATOMIC_SEQ_CST,
+						       __ATOMIC_SEQ_CST);
+		if (!s->blk)	/* born late: the fork waited for the copy only */
+			s->blk = tblock_setup(NULL, 1);
+		getrusage(RUSAGE_THREAD, &s->ru);	/* not the child's time */
+		if (told)
 			await_change(s, COPIED);
 	}
 	struct uthread *t = s->t;
