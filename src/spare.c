@@ -55,6 +55,9 @@ struct spare {
 	unsigned gen;		/* the µprocess's host_gen when made */
 	int maker;		/* tid of the thread it was cloned from */
 	int maker_cpu;		/* where that thread ran when it made us */
+	int tid;		/* its host tid */
+	int can_move;		/* it has other CPUs than maker_cpu in `mask`, */
+	cpu_set_t mask;		/* its affinity */
 };
 
 /*
@@ -78,6 +81,8 @@ struct spare {
 static struct bell {
 	int seq;		/* futex word: bumped by every ring */
 	int sleepers;
+	int pin_tid;		/* an asleep spare that wants to move, -1 while a
+				   ringer moves it, or 0 */
 } bells[NBELLS];
 
 static void bell_ring(int i)
@@ -87,14 +92,32 @@ static void bell_ring(int i)
 		syscall(SYS_futex, &bells[i].seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
-/* A child of µprocess pid ends on this CPU: an asleep spare may come here. */
+/* A child of µprocess pid ends on this CPU: an asleep spare comes here.  A
+ * woken thread goes back to the CPU it slept on when that one looks as
+ * busy as the waker's (the kernel's wake-affine rule), so a spare that
+ * asked to move (pin_tid) is first allowed only this CPU - it is asleep,
+ * so nothing migrates - and it takes its own affinity back once awake. */
 void spare_ring(int pid)
 {
+	struct bell *b = &bells[pid % NBELLS];
+	int tid = __atomic_load_n(&b->pin_tid, __ATOMIC_SEQ_CST);
+	int cpu = sched_getcpu();
+	if (tid > 0 && cpu >= 0 &&
+	    __atomic_compare_exchange_n(&b->pin_tid, &tid, -1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		cpu_set_t here;
+		CPU_ZERO(&here);
+		CPU_SET(cpu, &here);
+		sched_setaffinity(tid, sizeof here, &here);
+		__atomic_store_n(&b->pin_tid, 0, __ATOMIC_SEQ_CST);
+	}
 	bell_ring(pid % NBELLS);
 }
 
 /* The spare: while its state is v, spin for up to spin_ns (not on its
- * maker's CPU), then sleep on the bell; a ring makes it look again. */
+ * maker's CPU), then sleep on the bell; a ring makes it look again.  Asleep
+ * on its maker's CPU, it asks the next ringer to move it (pin_tid); the
+ * ringer holds its tid only while pin_tid is -1, and the spare does not go
+ * on (so its thread cannot end, nor become a child's) until it is done. */
 static int await_change(struct spare *s, int v)
 {
 	struct bell *b = &bells[s->bell];
@@ -102,12 +125,21 @@ static int await_change(struct spare *s, int v)
 		int beside = sched_getcpu() == s->maker_cpu;
 		if (!beside && spin_while(&s->state, v, spin_ns))
 			break;
-		int seq = __atomic_load_n(&b->seq, __ATOMIC_SEQ_CST);
+		int seq = __atomic_load_n(&b->seq, __ATOMIC_SEQ_CST), none = 0, me = s->tid;
+		int pin = beside && s->can_move &&
+			  __atomic_compare_exchange_n(&b->pin_tid, &none, me, 0, __ATOMIC_SEQ_CST,
+						      __ATOMIC_SEQ_CST);
 		__atomic_add_fetch(&b->sleepers, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&s->state, __ATOMIC_SEQ_CST) == v &&
 		    __atomic_load_n(&b->seq, __ATOMIC_SEQ_CST) == seq)
 			syscall(SYS_futex, &b->seq, FUTEX_WAIT_PRIVATE, seq, NULL, NULL, 0);
 		__atomic_sub_fetch(&b->sleepers, 1, __ATOMIC_SEQ_CST);
+		if (pin && !__atomic_compare_exchange_n(&b->pin_tid, &me, 0, 0, __ATOMIC_SEQ_CST,
+							__ATOMIC_SEQ_CST)) {
+			while (__atomic_load_n(&b->pin_tid, __ATOMIC_SEQ_CST) == -1)
+				__builtin_ia32_pause();	/* the ringer is moving us */
+			sched_setaffinity(0, sizeof s->mask, &s->mask);
+		}
 		if (__atomic_load_n(&s->state, __ATOMIC_SEQ_CST) != v)
 			break;
 	}
@@ -136,6 +168,9 @@ static void *spare_main(void *arg)
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);
 	block_outside_signals();
+	s->tid = gettid();
+	s->can_move = sched_getaffinity(0, sizeof s->mask, &s->mask) == 0 &&
+		      CPU_COUNT(&s->mask) > 1;
 	int st = __atomic_load_n(&s->state, __ATOMIC_SEQ_CST);
 	if (st == WAITING) {
 		s->blk = tblock_setup(NULL, 1);	/* idle time: the child's entry block */
