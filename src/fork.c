@@ -585,18 +585,20 @@ long sys_fork(struct sysctx *c, long a[6])
 	/*
 	 * The fd table and cwd: the child's host thread shares the parent's and
 	 * takes a copy (unshare); the table itself, owner of the fcntl locks,
-	 * stays the parent's.  The spare has its copy already.  A thread created
-	 * now takes it before it runs: a single-threaded parent goes on at once
-	 * and waits for the copy only before it next touches its fds (fd_sync);
-	 * with other threads around it waits now.
+	 * stays the parent's.  The spare has its copy already, normally.  A
+	 * thread created now (or a spare that had no CPU yet) takes it before
+	 * it runs: a single-threaded parent goes on at once and waits for the
+	 * copy only before it next touches its fds (fd_sync); with other
+	 * threads around it waits now.
 	 */
 	ct->new_fdctx = 1;
 	ct->ready = &t->fdsem;
 	int pid = child->pid;
 	proc_add(child);
-	st.spare = spare && spare_run(spare, ct) == 0;
+	int sr = spare ? spare_run(spare, ct) : -1;
+	st.spare = sr >= 0;
 	r = st.spare ? 0 : thread_spawn(ct);
-	if (r == 0 && !st.spare) {
+	if (r == 0 && sr != 0) {	/* the copy is still to come: ct posts fdsem */
 		t->fd_pending++;
 		if (p->nthreads > 1)
 			fd_sync(t);

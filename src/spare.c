@@ -51,6 +51,7 @@ struct spare {
 	struct uthread *t;	/* the thread to run, or NULL: end */
 	struct tblock *blk;	/* its entry block, made while it waited */
 	int copied;		/* COPY: it has its own copy of the fd table and cwd */
+	int async;		/* GO came before COPIED: the fork went on (spare_run) */
 	struct rusage ru;	/* its host time then */
 	unsigned gen;		/* the µprocess's host_gen when made */
 	int maker;		/* tid of the thread it was cloned from */
@@ -176,7 +177,8 @@ static void *spare_main(void *arg)
 		s->blk = tblock_setup(NULL, 1);	/* idle time: the child's entry block */
 		st = await_change(s, WAITING);	/* the next fork may be near */
 	}
-	if (st == COPY) {
+	int done = st == COPY;
+	if (done) {
 		/* the fork has begun: the child's fd table and cwd are the
 		 * parent's now, taken while the fork copies its memory */
 		s->copied = unshare(CLONE_FILES | CLONE_FS) == 0;
@@ -191,6 +193,11 @@ static void *spare_main(void *arg)
 	}
 	struct uthread *t = s->t;
 	struct tblock *blk = s->blk;
+	if (t && s->async) {	/* as a thread created at the fork: see spare_run */
+		t->new_fdctx = !(done && s->copied);
+		if (!done)
+			getrusage(RUSAGE_THREAD, &s->ru);
+	}
 	if (t) {
 		t->ru_base[0] = s->ru.ru_utime;
 		t->ru_base[1] = s->ru.ru_stime;
@@ -253,12 +260,22 @@ struct spare *spare_take(struct uthread *forker)
 	return s;
 }
 
-/* The end of that fork: the spare runs t, the child's first thread
- * (returns 0), or - t NULL, or its copy failed - ends (returns -1). */
+/*
+ * The end of that fork: the spare runs t, the child's first thread, or -
+ * t NULL, or its copy failed - ends.  Returns 0 when the spare runs t with
+ * its copy taken, -1 when it does not run t; 1 when it runs t but has not
+ * got its copy yet (it has not had a CPU: the other one may be busy for
+ * milliseconds): the fork goes on, as with a thread created now, and t
+ * posts t->ready once it has the copy (thread_run).
+ */
 int spare_run(struct spare *s, struct uthread *t)
 {
-	while (__atomic_load_n(&s->state, __ATOMIC_SEQ_CST) == COPY)
-		sched_yield();	/* about 3 µs, mostly done during the memory copy */
+	if (t && __atomic_load_n(&s->state, __ATOMIC_SEQ_CST) == COPY) {
+		s->t = t;
+		s->async = 1;
+		tell(s, GO);
+		return 1;
+	}
 	int ok = t && s->copied;
 	if (ok) {
 		t->new_fdctx = 0;	/* its fd table is the copy already */
