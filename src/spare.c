@@ -16,10 +16,11 @@
  * A fork talks to it in two steps.  COPY, as the fork begins: the spare
  * takes its copy of the fd table and cwd (unshare) while the fork copies
  * memory - the forking thread is in fork and the others run no µprocess
- * code, so the table is the one at the fork, as Linux copies it.  GO, as the fork ends: the spare runs
- * the child's first thread (thread_run), or ends.  It watches its state
- * spinning first (spin_ns, thread.c), since a store is all it takes to
- * start a spare that is awake, and sleeps on a bell after.
+ * code, so the table is the one at the fork, as Linux copies it.  GO, as
+ * the fork ends: the spare runs the child's first thread (thread_run), or
+ * ends.  It watches its state spinning first (spin_ns, thread.c), since a
+ * store is all it takes to start a spare that is awake, and sleeps on a
+ * bell after.
  *
  * Invariants:
  *  - p->spare is at most one thread, owned under p->lock; a taken spare is
@@ -57,8 +58,8 @@ struct spare {
 	int maker;		/* tid of the thread it was cloned from */
 	int maker_cpu;		/* where that thread ran when it made us */
 	int tid;		/* its host tid */
-	int can_move;		/* it has other CPUs than maker_cpu in `mask`, */
-	cpu_set_t mask;		/* its affinity */
+	int can_move;		/* its affinity has more than one CPU: */
+	cpu_set_t mask;		/* that affinity */
 };
 
 /*
@@ -71,12 +72,12 @@ struct spare {
  * Why the child: where a spare waits decides what a fork costs here.  Born
  * on the other CPU, a spare queues behind the running child and spins once
  * the child is gone: the fork finds it awake (a store, no wake-up).  Born
- * on its maker's CPU (the kernel picks, about half the time), spinning
- * there is in the parent's way, moving itself off costs some 30 µs of
- * scheduler work, and a wake-up from the forking parent costs the parent
- * an IPI (about 7 µs).  So it sleeps at once, and the ring of the ending
- * child, on the other CPU, wakes it there - the ringer's CPU, which is
- * where the kernel puts a task woken from a CPU as busy as its own.
+ * on its maker's CPU (the kernel picks: about one time in ten, in some
+ * runs every time), spinning there is in the parent's way, moving itself
+ * off costs some 30 µs of scheduler work, and a wake-up from the forking
+ * parent costs the parent an IPI (about 7 µs).  So it sleeps at once, and
+ * the ring of the ending child, on the other CPU, moves it there and wakes
+ * it (spare_ring).
  */
 #define NBELLS 64
 static struct bell {
@@ -185,7 +186,7 @@ static void *spare_main(void *arg)
 		int c = COPY;
 		int told = __atomic_compare_exchange_n(&s->state, &c, COPIED, 0, __ATOMIC_SEQ_CST,
 						       __ATOMIC_SEQ_CST);
-		if (!s->blk)	/* born late: the fork waited for the copy only */
+		if (!s->blk)	/* started after the fork began: the copy first */
 			s->blk = tblock_setup(NULL, 1);
 		getrusage(RUSAGE_THREAD, &s->ru);	/* not the child's time */
 		if (told)
