@@ -58,7 +58,9 @@ struct spare {
 	int maker;		/* tid of the thread it was cloned from */
 	int maker_cpu;		/* where that thread ran when it made us */
 	int tid;		/* its host tid */
-	int can_move;		/* its affinity has more than one CPU: */
+	int can_move;		/* 1: its affinity has more than one CPU, 0: not,
+				   -1: not looked yet (only a spare beside its
+				   maker needs to know) */
 	cpu_set_t mask;		/* that affinity */
 };
 
@@ -128,6 +130,9 @@ static int await_change(struct spare *s, int v)
 		if (!beside && spin_while(&s->state, v, spin_ns))
 			break;
 		int seq = __atomic_load_n(&b->seq, __ATOMIC_SEQ_CST), none = 0, me = s->tid;
+		if (beside && s->can_move < 0)
+			s->can_move = sched_getaffinity(0, sizeof s->mask, &s->mask) == 0 &&
+				      CPU_COUNT(&s->mask) > 1;
 		int pin = beside && s->can_move &&
 			  __atomic_compare_exchange_n(&b->pin_tid, &none, me, 0, __ATOMIC_SEQ_CST,
 						      __ATOMIC_SEQ_CST);
@@ -171,8 +176,7 @@ static void *spare_main(void *arg)
 	pthread_sigmask(SIG_SETMASK, &none, NULL);
 	block_outside_signals();
 	s->tid = gettid();
-	s->can_move = sched_getaffinity(0, sizeof s->mask, &s->mask) == 0 &&
-		      CPU_COUNT(&s->mask) > 1;
+	s->can_move = -1;
 	int st = __atomic_load_n(&s->state, __ATOMIC_SEQ_CST);
 	if (st == WAITING) {
 		s->blk = tblock_setup(NULL, 1);	/* idle time: the child's entry block */
