@@ -14,13 +14,16 @@
  *  4. relocate what the memory scan cannot see: the forking thread's
  *     registers, its XSAVE image, its FS base, signal handlers, altstack,
  *     brk and map bookkeeping;
- *  5. start the child's host thread - the parent's spare (spare.c), which
- *     took its copy of the parent's fd table and cwd (unshare CLONE_FILES|
- *     CLONE_FS) during steps 3-4, or a thread created now, which takes it
- *     before the parent next touches them (fd_sync) - and enter µprocess
- *     code at the instruction after `syscall` with rax = 0.  The parent's
- *     next spare is made when it next waits (for a child, or for events:
- *     idle time).
+ *  5. start the child's host thread - the parent's spare (spare.c), or a
+ *     thread created now - and enter µprocess code at the instruction after
+ *     `syscall` with rax = 0.  A single-threaded parent without record
+ *     locks and its child share the fd table and cwd until one of them
+ *     changes them (fdshare.c); otherwise the child's thread takes a copy
+ *     (unshare CLONE_FILES|CLONE_FS): the spare during steps 3-4, a thread
+ *     created now before the parent next touches them (fd_sync).  The
+ *     parent's next spare is made when it next waits (for a child, or for
+ *     events: idle time), unless the child gives its thread back when it
+ *     ends (spare_donor).
  * Copy strategies other than full copy plug in at copy_memory().
  */
 #include <errno.h>
@@ -520,8 +523,12 @@ long sys_fork(struct sysctx *c, long a[6])
 
 	pthread_mutex_lock(&p->lock);
 	stop_others(t);
-	/* the spare copies the child's fd table while we copy its memory */
-	struct spare *spare = spare_take(t);
+	/* a single-threaded parent without record locks shares its fd table
+	 * and cwd with the child until one of them changes them (fdshare.c);
+	 * otherwise the spare copies them while we copy the child's memory */
+	int shared = p->nthreads == 1 && !locks_held(p) && fdshare_fork(p, child) == 0;
+	struct spare *spare = spare_take(t, shared);
+	unsigned gen = __atomic_load_n(&p->host_gen, __ATOMIC_ACQUIRE);
 	long t1 = now_ns();
 	int r = copy_memory(p, child, &st);
 	if (r < 0) {
@@ -583,22 +590,26 @@ long sys_fork(struct sysctx *c, long a[6])
 	if (flags & CLONE_PARENT_SETTID)
 		copy_to_user(p, ptid, &child->pid, sizeof child->pid);
 	/*
-	 * The fd table and cwd: the child's host thread shares the parent's and
-	 * takes a copy (unshare); the table itself, owner of the fcntl locks,
-	 * stays the parent's.  The spare has its copy already, normally.  A
-	 * thread created now (or a spare that had no CPU yet) takes it before
-	 * it runs: a single-threaded parent goes on at once and waits for the
-	 * copy only before it next touches its fds (fd_sync); with other
-	 * threads around it waits now.
+	 * The fd table and cwd: shared, or the child's host thread shares the
+	 * parent's and takes a copy (unshare); the table itself, owner of the
+	 * fcntl locks, stays the parent's.  The spare has its copy already,
+	 * normally.  A thread created now (or a spare that had no CPU yet)
+	 * takes it before it runs: with other threads around, the parent waits
+	 * for it now (otherwise before it next touches its fds, fd_sync).
 	 */
-	ct->new_fdctx = 1;
-	ct->ready = &t->fdsem;
+	if (!shared) {
+		ct->new_fdctx = 1;
+		ct->ready = &t->fdsem;
+	}
+	ct->from_tid = t->tid;	/* where its host thread comes from */
+	ct->from_gen = gen;
+	ct->from_cpu = sched_getcpu();
 	int pid = child->pid;
 	proc_add(child);
 	int sr = spare ? spare_run(spare, ct) : -1;
 	st.spare = sr >= 0;
 	r = st.spare ? 0 : thread_spawn(ct);
-	if (r == 0 && sr != 0) {	/* the copy is still to come: ct posts fdsem */
+	if (r == 0 && sr != 0 && !shared) {	/* the copy is still to come: ct posts fdsem */
 		t->fd_pending++;
 		if (p->nthreads > 1)
 			fd_sync(t);

@@ -144,3 +144,16 @@ void locks_exit(struct uproc *p)
 	cut(p->pid, 0, 0, 0, UINT64_MAX);
 	pthread_mutex_unlock(&locks_lock);
 }
+
+/* Whether p holds a record lock (fork then copies its fd table: fdshare.c). */
+int locks_held(const struct uproc *p)
+{
+	int held = 0;
+	if (!__atomic_load_n(&recs, __ATOMIC_RELAXED))
+		return 0;
+	pthread_mutex_lock(&locks_lock);
+	for (struct lockrec *q = recs; q && !held; q = q->next)
+		held = q->pid == p->pid;
+	pthread_mutex_unlock(&locks_lock);
+	return held;
+}

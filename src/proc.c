@@ -122,6 +122,7 @@ struct uproc *proc_new_borrowed(struct uproc *parent)
 /* Undoes proc_new for a µprocess that never ran. */
 void proc_discard(struct uproc *p)
 {
+	fdshare_leave(p);
 	signalfd_free(p);
 	proc_drop_shared(p);
 	if (!p->borrowed)
@@ -400,8 +401,10 @@ static size_t keep_estimate(struct uproc *p)
 	return mapped > p->resident_hint ? mapped : p->resident_hint;
 }
 
-/* Called by the last thread of a µprocess on its way out. */
-void proc_release(struct uproc *p)
+/* Called by the last thread of a µprocess on its way out.  *donor: its
+ * host thread offered to the parent as a spare (spare_donor), or NULL;
+ * left set only when the parent took it. */
+void proc_release(struct uproc *p, struct spare **donor)
 {
 	spare_drop(p);
 	itimer_cancel(p);
@@ -443,6 +446,10 @@ void proc_release(struct uproc *p)
 	}
 	if (!parent || auto_reaps(parent))
 		unlink_free_locked(p);
+	if (*donor && !(parent && spare_offer(parent, *donor))) {
+		free(*donor);
+		*donor = NULL;
+	}
 	if (parent)
 		wake_waiters(parent);	/* a zombie to reap, or ECHILD to answer */
 	int none_left = live_procs == 0, ring = parent ? parent->pid : 0;
@@ -551,14 +558,14 @@ int proc_wait(struct uthread *t, int idtype, int id, int options, int *status,
 			r = -512;
 			break;
 		}
-		if (p->want_spare) {	/* idle time: the next fork's thread */
+		if (spare_wanted(p)) {	/* idle time: the next fork's thread */
 			spare_make(t);
 			continue;
 		}
 		if (!spin_while(&b->cancel, 0, spin_ns))	/* a child may end soon */
 			thread_sleep(t, NULL);
 	}
-	if (r > 0 && p->want_spare && !(options & WNOHANG))
+	if (r > 0 && !(options & WNOHANG) && spare_wanted(p))
 		spare_make(t);	/* the child was quicker: the next fork wants one all the same */
 	t->waiting = 0;
 	/* a reaped child's SIGCHLD stays pending, as on Linux */

@@ -13,7 +13,13 @@
  * forks (Redis's BGSAVE) does.  While it waits it makes the child's entry
  * block (alternate stack, syscall dispatch).
  *
+ * A child that shared its parent's fd table to the end (fdshare.c) and
+ * changed no host-thread state ends on a thread just like a spare: that
+ * thread becomes the parent's spare instead of ending (spare_donor), so a
+ * fork+exit+wait cycle creates and ends no host thread at all.
+ *
  * A fork talks to it in two steps.  COPY, as the fork begins: the spare
+ * notes its host time and, unless the child shares the parent's table,
  * takes its copy of the fd table and cwd (unshare) while the fork copies
  * memory - the forking thread is in fork and the others run no µprocess
  * code, so the table is the one at the fork, as Linux copies it.  GO, as
@@ -23,12 +29,13 @@
  * bell after.
  *
  * Invariants:
- *  - p->spare is at most one thread, owned under p->lock; a taken spare is
- *    told GO exactly once, with a thread or with NULL (it ends), and COPY
- *    at most once before that;
+ *  - p->spare is at most one thread, swapped atomically: set by spare_make
+ *    or by a child giving its thread back (spare_donor), taken by fork,
+ *    closed when p ends; a taken spare is told GO exactly once, with a
+ *    thread or with NULL (it ends), and COPY at most once before that;
  *  - a spare is used only by the thread it was cloned from, and never after
  *    a change of the host-thread state it inherited (p->host_gen:
- *    credentials, name, priority, affinity);
+ *    credentials, name, priority, affinity, a new fd table);
  *  - the host time a spare spent before COPY is not its child's (ru_base);
  *  - a µprocess's spare ends when the µprocess ends (proc_release).
  */
@@ -46,12 +53,15 @@
 
 enum { WAITING, COPY, COPIED, GO };
 
+#define SPARE_CLOSED ((struct spare *)1)	/* p->spare once p ended */
+
 struct spare {
 	int state;		/* WAITING, COPY, COPIED or GO */
 	int bell;		/* bells[] index of its µprocess */
 	struct uthread *t;	/* the thread to run, or NULL: end */
 	struct tblock *blk;	/* its entry block, made while it waited */
-	int copied;		/* COPY: it has its own copy of the fd table and cwd */
+	int shared;		/* COPY: the child shares the parent's fd table */
+	int copied;		/* COPY: it has its own copy of the fd table and cwd (or shares) */
 	int async;		/* GO came before COPIED: the fork went on (spare_run) */
 	struct rusage ru;	/* its host time then */
 	unsigned gen;		/* the µprocess's host_gen when made */
@@ -168,15 +178,10 @@ static void spare_end(struct spare *s)
 	tell(s, GO);
 }
 
-static void *spare_main(void *arg)
+/* Spare s waits for its fork; returns the child's thread to run, with its
+ * entry block in *blk, or NULL (s ends; *blk is to be torn down).  Frees s. */
+static struct uthread *spare_wait(struct spare *s, struct tblock **blk)
 {
-	struct spare *s = arg;
-	sigset_t none;
-	sigemptyset(&none);
-	pthread_sigmask(SIG_SETMASK, &none, NULL);
-	block_outside_signals();
-	s->tid = gettid();
-	s->can_move = -1;
 	int st = __atomic_load_n(&s->state, __ATOMIC_SEQ_CST);
 	if (st == WAITING) {
 		s->blk = tblock_setup(NULL, 1);	/* idle time: the child's entry block */
@@ -185,8 +190,9 @@ static void *spare_main(void *arg)
 	int done = st == COPY;
 	if (done) {
 		/* the fork has begun: the child's fd table and cwd are the
-		 * parent's now, taken while the fork copies its memory */
-		s->copied = unshare(CLONE_FILES | CLONE_FS) == 0;
+		 * parent's now, taken while the fork copies its memory (or
+		 * shared, when the parent is single-threaded: fdshare.c) */
+		s->copied = s->shared || unshare(CLONE_FILES | CLONE_FS) == 0;
 		int c = COPY;
 		int told = __atomic_compare_exchange_n(&s->state, &c, COPIED, 0, __ATOMIC_SEQ_CST,
 						       __ATOMIC_SEQ_CST);
@@ -197,22 +203,60 @@ static void *spare_main(void *arg)
 			await_change(s, COPIED);
 	}
 	struct uthread *t = s->t;
-	struct tblock *blk = s->blk;
-	if (t && s->async) {	/* as a thread created at the fork: see spare_run */
+	*blk = s->blk;
+	if (t && s->async)	/* as a thread created at the fork: see spare_run */
 		t->new_fdctx = !(done && s->copied);
-		if (!done)
-			getrusage(RUSAGE_THREAD, &s->ru);
-	}
+	if (t && !done)
+		getrusage(RUSAGE_THREAD, &s->ru);
 	if (t) {
 		t->ru_base[0] = s->ru.ru_utime;
 		t->ru_base[1] = s->ru.ru_stime;
 	}
 	free(s);
-	if (t)
-		thread_run(t, blk);
-	else if (blk)
-		tblock_teardown(blk);
+	return t;
+}
+
+/* The life of a host thread as spare s and then as the children it runs:
+ * one, or - when each gives its thread back to its parent (spare_donor) -
+ * one after the other. */
+void spare_serve(struct spare *s)
+{
+	while (s) {
+		struct tblock *blk;
+		struct uthread *t = spare_wait(s, &blk);
+		if (!t) {
+			if (blk)
+				tblock_teardown(blk);
+			return;
+		}
+		s = thread_run(t, blk);
+	}
+}
+
+static void *spare_main(void *arg)
+{
+	struct spare *s = arg;
+	sigset_t none;
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
+	block_outside_signals();
+	s->tid = gettid();
+	spare_serve(s);
 	return NULL;
+}
+
+/* Whether p, which forked, should make a spare when idle: not when it has
+ * one (a child gave it its thread), nor while a child shares its fd table
+ * (that child's thread may come back as one). */
+int spare_wanted(struct uproc *p)
+{
+	if (!p->want_spare)
+		return 0;
+	if (__atomic_load_n(&p->spare, __ATOMIC_ACQUIRE)) {
+		p->want_spare = 0;
+		return 0;
+	}
+	return !fdshare_shared(p);
 }
 
 /* Called on thread t, idle after a fork: makes its µprocess's next spare. */
@@ -227,40 +271,71 @@ void spare_make(struct uthread *t)
 	s->maker_cpu = sched_getcpu();
 	s->bell = p->pid % NBELLS;
 	s->gen = __atomic_load_n(&p->host_gen, __ATOMIC_ACQUIRE);
+	s->can_move = -1;
 	if (host_thread_create(spare_main, s) < 0) {
 		free(s);
 		return;
 	}
-	pthread_mutex_lock(&p->lock);
-	struct spare *old = p->spare;
-	int keep = !p->exiting;
-	p->spare = keep ? s : NULL;
-	pthread_mutex_unlock(&p->lock);
-	if (old)
-		spare_end(old);
-	if (!keep)
+	struct spare *none = NULL;	/* one came meanwhile, or p ended: ours ends */
+	if (!__atomic_compare_exchange_n(&p->spare, &none, s, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
 		spare_end(s);
+}
+
+/*
+ * The thread of t, the first thread of a fork child that ends without
+ * having changed its fd table, cwd or host-thread state, so that its host
+ * thread is like one its parent would make now if the parent has not
+ * changed either: offered to the parent as its next spare (spare_offer),
+ * instead of ending and having the parent create one.
+ */
+struct spare *spare_donor(const struct uthread *t)
+{
+	struct spare *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->maker = t->from_tid;
+	s->maker_cpu = t->from_cpu;
+	s->gen = t->from_gen;
+	s->tid = gettid();
+	s->can_move = -1;
+	return s;
+}
+
+/* Under the process table's lock (parent is not freed): 1 if parent takes
+ * donor s as its spare - it has none, and its host-thread state and fd
+ * table are still those s was made with. */
+int spare_offer(struct uproc *parent, struct spare *s)
+{
+	struct spare *none = NULL;
+	s->bell = parent->pid % NBELLS;
+	return __atomic_load_n(&parent->host_gen, __ATOMIC_ACQUIRE) == s->gen &&
+	       __atomic_compare_exchange_n(&parent->spare, &none, s, 0, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
 }
 
 /*
  * At the start of a fork by thread `forker`, which holds its µprocess's
  * lock and has stopped its other threads: the µprocess's spare, told to
  * copy the fd table and cwd now, in parallel with the memory copy (the
- * parent is in fork: its fd table does not change), or NULL when there is
- * no spare like a thread the forker would create now (one cloned from
- * another thread has that thread's name, nice value and affinity).
+ * parent is in fork: its fd table does not change) - or, `shared`, only to
+ * note its host time, the child sharing the parent's table - or NULL when
+ * there is no spare like a thread the forker would create now (one cloned
+ * from another thread has that thread's name, nice value and affinity).
  */
-struct spare *spare_take(struct uthread *forker)
+struct spare *spare_take(struct uthread *forker, int shared)
 {
 	struct uproc *p = forker->p;	/* its lock is held */
-	struct spare *s = p->spare;
-	p->spare = NULL;
-	if (!s)
+	struct spare *s = __atomic_exchange_n(&p->spare, NULL, __ATOMIC_ACQ_REL);
+	if (s == SPARE_CLOSED)
+		__atomic_store_n(&p->spare, s, __ATOMIC_RELEASE);
+	if (!s || s == SPARE_CLOSED)
 		return NULL;
 	if (s->maker != forker->tid || s->gen != __atomic_load_n(&p->host_gen, __ATOMIC_ACQUIRE)) {
 		tell(s, GO);
 		return NULL;
 	}
+	s->shared = shared;
 	tell(s, COPY);
 	return s;
 }
@@ -268,20 +343,20 @@ struct spare *spare_take(struct uthread *forker)
 /*
  * The end of that fork: the spare runs t, the child's first thread, or -
  * t NULL, or its copy failed - ends.  Returns 0 when the spare runs t with
- * its copy taken, -1 when it does not run t; 1 when it runs t but has not
- * got its copy yet (it has not had a CPU: the other one may be busy for
- * milliseconds): the fork goes on, as with a thread created now, and t
- * posts t->ready once it has the copy (thread_run).
+ * its copy taken (or shared), -1 when it does not run t; 1 when it runs t
+ * but has not got its copy yet (it has not had a CPU: the other one may be
+ * busy for milliseconds): the fork goes on, as with a thread created now,
+ * and t posts t->ready once it has the copy (thread_run).
  */
 int spare_run(struct spare *s, struct uthread *t)
 {
-	if (t && __atomic_load_n(&s->state, __ATOMIC_SEQ_CST) == COPY) {
+	if (t && !s->shared && __atomic_load_n(&s->state, __ATOMIC_SEQ_CST) == COPY) {
 		s->t = t;
 		s->async = 1;
 		tell(s, GO);
 		return 1;
 	}
-	int ok = t && s->copied;
+	int ok = t && (s->shared || s->copied);
 	if (ok) {
 		t->new_fdctx = 0;	/* its fd table is the copy already */
 		t->ready = NULL;
@@ -291,13 +366,10 @@ int spare_run(struct spare *s, struct uthread *t)
 	return ok ? 0 : -1;
 }
 
-/* p is ending: so does its spare. */
+/* p is ending: so does its spare, and none is taken any more. */
 void spare_drop(struct uproc *p)
 {
-	pthread_mutex_lock(&p->lock);
-	struct spare *s = p->spare;
-	p->spare = NULL;
-	pthread_mutex_unlock(&p->lock);
-	if (s)
+	struct spare *s = __atomic_exchange_n(&p->spare, SPARE_CLOSED, __ATOMIC_ACQ_REL);
+	if (s && s != SPARE_CLOSED)
 		spare_end(s);
 }

@@ -133,9 +133,15 @@ void syscall_run(struct uthread *t, ucontext_t *uc)
 	if (trace_syscalls)
 		trace_enter(&c, a);
 	long ret = -ENOSYS;
-	if (__builtin_expect(t->p->want_spare, 0) && is_idle_wait(c.nr))
+	if (__builtin_expect(t->p->want_spare, 0) && is_idle_wait(c.nr) && spare_wanted(t->p))
 		spare_make(t);	/* about to wait for events: make the next child's thread */
-	if (c.nr >= 0 && c.nr < syscall_table_size && syscall_table[c.nr].fn) {
+	/* a call that changes a fd table shared since a fork: our own copy first */
+	long own = 0;
+	if (__builtin_expect(t->p->fdshare != NULL, 0) && fdshare_writes(c.nr, a))
+		own = fdshare_own(t);
+	if (own)
+		ret = own;
+	else if (c.nr >= 0 && c.nr < syscall_table_size && syscall_table[c.nr].fn) {
 		const struct syscall_desc *d = &syscall_table[c.nr];
 		/* a limit the µprocess lowered below the host's may apply */
 		if (__builtin_expect(d->limit & t->p->lim_watch, 0))

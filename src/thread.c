@@ -24,7 +24,7 @@
 
 #include "ufork.h"
 
-void proc_release(struct uproc *p);
+void proc_release(struct uproc *p, struct spare **donor);
 
 struct uthread *thread_new(struct uproc *p, int tid)
 {
@@ -46,10 +46,13 @@ struct uthread *thread_new(struct uproc *p, int tid)
 
 /* own_host_thread: called on t's own host thread, whose fd table is the
  * µprocess's: the last thread then closes it before the exit is announced,
- * so a parent that waited sees the child's fcntl locks and pipe ends gone. */
-static void thread_unlink(struct uthread *t, int own_host_thread)
+ * so a parent that waited sees the child's fcntl locks and pipe ends gone -
+ * unless other µprocesses are still on that table (fdshare.c).  Returns the
+ * spare this host thread is now (spare_donor), or NULL. */
+static struct spare *thread_unlink(struct uthread *t, int own_host_thread)
 {
 	struct uproc *p = t->p;
+	struct spare *donor = NULL;
 	if (own_host_thread)
 		usage_thread_exit(t);
 	fd_sync(t);	/* children still copying our fd table */
@@ -68,21 +71,30 @@ static void thread_unlink(struct uthread *t, int own_host_thread)
 		p->status = (t->exit_code & 0xff) << 8;
 	}
 	pthread_mutex_unlock(&p->lock);
+	/* a fork child that changed neither its fd table (still its parent's)
+	 * nor its host thread: that thread may be its parent's next spare */
+	int give = last && own_host_thread && p->parents_table &&
+		   !__atomic_load_n(&p->host_gen, __ATOMIC_ACQUIRE);
+	int others = last && fdshare_leave(p);	/* then the table stays open */
+	if (give && others)
+		donor = spare_donor(t);
 	free(t->start.fpstate);
 	sigpend_clear(&t->pend, 0);
 	free(t);
-	if (last && own_host_thread) {	/* the runtime's own fds stay usable */
+	if (last && own_host_thread && !others) {	/* the runtime's own fds stay usable */
 		syscall(SYS_close_range, 0, __atomic_load_n(&p->fd_top, __ATOMIC_RELAXED), 0);
 		syscall(SYS_close_range, fd_floor + 24, ~0U, 0);
 	}
 	if (last)
-		proc_release(p);
+		proc_release(p, &donor);
+	return donor;
 }
 
 /* The life of a µprocess thread on its host thread, which has all host
  * signals but the outside ones unblocked.  blk: its entry block, made
- * ahead (a spare's), or NULL. */
-void thread_run(struct uthread *t, struct tblock *blk)
+ * ahead (a spare's), or NULL.  Returns the spare its host thread is now
+ * (spare_serve), or NULL: the host thread ends. */
+struct spare *thread_run(struct uthread *t, struct tblock *blk)
 {
 	__atomic_store_n(&t->host_tid, gettid(), __ATOMIC_RELEASE);
 	/* a new µprocess: its own copy of the creator's fd table and cwd, made
@@ -115,7 +127,7 @@ void thread_run(struct uthread *t, struct tblock *blk)
 	tblock_teardown(t->blk);
 	t->blk = NULL;
 out:
-	thread_unlink(t, !t->new_fdctx || !bad);
+	return thread_unlink(t, !t->new_fdctx || !bad);
 }
 
 static void *thread_main(void *arg)
@@ -124,7 +136,7 @@ static void *thread_main(void *arg)
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);	/* creator may be in a handler */
 	block_outside_signals();	/* they are the main thread's to take */
-	thread_run(arg, NULL);
+	spare_serve(thread_run(arg, NULL));
 	return NULL;
 }
 

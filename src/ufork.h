@@ -213,6 +213,9 @@ struct uproc {
 	struct spare *spare;		/* the next child's host thread (spare.c) */
 	int want_spare;			/* forked: make a spare when idle */
 	unsigned host_gen;		/* bumped when host-thread state changes */
+	struct fdshare *fdshare;	/* fd table shared since a fork (fdshare.c) */
+	int parents_table;		/* that table is its parent's: it has not
+					   taken its own since its fork */
 };
 
 struct start_regs {		/* register state a thread enters with */
@@ -245,6 +248,11 @@ struct uthread {
 	int new_fdctx;			/* first thread of a µprocess: unshare */
 	struct timeval ru_base[2];	/* host user/system time of its host thread
 					   before it was this thread's (a spare's) */
+	/* a fork child's first thread: its host thread was made from thread
+	 * from_tid of the parent (on CPU from_cpu) at the parent's host_gen
+	 * from_gen, and may be the parent's next spare (spare_donor) */
+	unsigned from_gen;
+	int from_tid, from_cpu;
 	sigjmp_buf exit_jmp;
 	struct uthread *next;
 };
@@ -316,13 +324,22 @@ long proc_signal_other(struct uthread *t, int pid, int sig, const siginfo_t *si)
 void itimer_cancel(struct uproc *p);
 void thread_exit(struct uthread *t) __attribute__((noreturn));
 int thread_spawn(struct uthread *t);
-void thread_run(struct uthread *t, struct tblock *blk);
+struct spare *thread_run(struct uthread *t, struct tblock *blk);
 int host_thread_create(void *(*fn)(void *), void *arg);
 void spare_make(struct uthread *t);
-struct spare *spare_take(struct uthread *forker);
+int spare_wanted(struct uproc *p);
+struct spare *spare_take(struct uthread *forker, int shared);
 int spare_run(struct spare *s, struct uthread *t);
 void spare_drop(struct uproc *p);
 void spare_ring(int pid);
+struct spare *spare_donor(const struct uthread *t);
+int spare_offer(struct uproc *parent, struct spare *s);
+void spare_serve(struct spare *s);
+int fdshare_fork(struct uproc *p, struct uproc *child);
+long fdshare_own(struct uthread *t);
+int fdshare_leave(struct uproc *p);
+int fdshare_shared(struct uproc *p);
+int fdshare_writes(int nr, const long a[6]);
 void fd_sync(struct uthread *t);
 long thread_sleep(struct uthread *t, const struct timespec *deadline);
 extern long spin_ns;
@@ -478,6 +495,7 @@ void signalfd_free(struct uproc *p);
 long locks_fcntl(struct sysctx *c, long a[6]);
 void locks_close(struct uproc *p, int fd);
 void locks_exit(struct uproc *p);
+int locks_held(const struct uproc *p);
 /* Delivers every deliverable pending signal by building frames on the
  * µprocess stack over the register state in uc.  May not return. */
 void signal_deliver(struct uthread *t, ucontext_t *uc, long restart_nr);
