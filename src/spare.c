@@ -63,6 +63,7 @@ struct spare {
 	int shared;		/* COPY: the child shares the parent's fd table */
 	int copied;		/* COPY: it has its own copy of the fd table and cwd (or shares) */
 	int async;		/* GO came before COPIED: the fork went on (spare_run) */
+	int donor;		/* the thread of an ended child (spare_donor) */
 	struct rusage ru;	/* its host time then */
 	unsigned gen;		/* the µprocess's host_gen when made */
 	int maker;		/* tid of the thread it was cloned from */
@@ -135,7 +136,7 @@ void spare_ring(int pid)
 static int await_change(struct spare *s, int v)
 {
 	struct bell *b = &bells[s->bell];
-	for (;;) {
+	for (int moved = 0;;) {
 		int beside = sched_getcpu() == s->maker_cpu;
 		if (!beside && spin_while(&s->state, v, spin_ns))
 			break;
@@ -143,6 +144,17 @@ static int await_change(struct spare *s, int v)
 		if (beside && s->can_move < 0)
 			s->can_move = sched_getaffinity(0, sizeof s->mask, &s->mask) == 0 &&
 				      CPU_COUNT(&s->mask) > 1;
+		if (beside && s->donor && s->can_move && !moved) {
+			/* a child's thread beside its parent: the ring that would
+			 * move it is its own next child's, so it moves itself,
+			 * once - it then stays on the other CPU, child after child */
+			cpu_set_t away = s->mask;
+			CPU_CLR(s->maker_cpu, &away);
+			sched_setaffinity(0, sizeof away, &away);
+			sched_setaffinity(0, sizeof s->mask, &s->mask);
+			moved = 1;
+			continue;
+		}
 		int pin = beside && s->can_move &&
 			  __atomic_compare_exchange_n(&b->pin_tid, &none, me, 0, __ATOMIC_SEQ_CST,
 						      __ATOMIC_SEQ_CST);
@@ -298,6 +310,7 @@ struct spare *spare_donor(const struct uthread *t)
 	s->maker_cpu = t->from_cpu;
 	s->gen = t->from_gen;
 	s->tid = gettid();
+	s->donor = 1;
 	s->can_move = -1;
 	return s;
 }
