@@ -196,7 +196,8 @@ static struct uthread *spare_wait(struct spare *s, struct tblock **blk)
 {
 	int st = __atomic_load_n(&s->state, __ATOMIC_SEQ_CST);
 	if (st == WAITING) {
-		s->blk = tblock_setup(NULL, 1);	/* idle time: the child's entry block */
+		if (!s->blk)
+			s->blk = tblock_setup(NULL, 1);	/* idle time: the child's entry block */
 		st = await_change(s, WAITING);	/* the next fork may be near */
 	}
 	int done = st == COPY;
@@ -301,11 +302,12 @@ void spare_make(struct uthread *t)
  * changed either: offered to the parent as its next spare (spare_offer),
  * instead of ending and having the parent create one.
  */
-struct spare *spare_donor(const struct uthread *t)
+struct spare *spare_donor(const struct uthread *t, struct tblock *blk)
 {
 	struct spare *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
+	s->blk = tblock_reuse(blk);	/* the child's, as set up as a spare's */
 	s->maker = t->from_tid;
 	s->maker_cpu = t->from_cpu;
 	s->gen = t->from_gen;

@@ -178,6 +178,22 @@ fail:
 	return NULL;
 }
 
+/* The block of a thread that left µprocess code (selector ALLOW), made
+ * ready for the next thread of the same host thread: its alternate stack
+ * and syscall dispatch stay armed.  NULL in, NULL out. */
+struct tblock *tblock_reuse(struct tblock *b)
+{
+	if (!b)
+		return NULL;
+	uintptr_t rt_fs = b->rt_fs;
+	memset(b, 0, sizeof *b);
+	b->selector = SUD_ALLOW;
+	b->rt_fs = rt_fs;
+	if (fast_syscalls)
+		fastcall_thread(b);
+	return b;
+}
+
 void tblock_teardown(struct tblock *b)
 {
 	stack_t ss = { .ss_flags = SS_DISABLE };

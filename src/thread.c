@@ -49,7 +49,7 @@ struct uthread *thread_new(struct uproc *p, int tid)
  * so a parent that waited sees the child's fcntl locks and pipe ends gone -
  * unless other µprocesses are still on that table (fdshare.c).  Returns the
  * spare this host thread is now (spare_donor), or NULL. */
-static struct spare *thread_unlink(struct uthread *t, int own_host_thread)
+static struct spare *thread_unlink(struct uthread *t, int own_host_thread, struct tblock *blk)
 {
 	struct uproc *p = t->p;
 	struct spare *donor = NULL;
@@ -77,7 +77,7 @@ static struct spare *thread_unlink(struct uthread *t, int own_host_thread)
 		   !__atomic_load_n(&p->host_gen, __ATOMIC_ACQUIRE);
 	int others = last && fdshare_leave(p);	/* then the table stays open */
 	if (give && others)
-		donor = spare_donor(t);
+		donor = spare_donor(t, blk);
 	free(t->start.fpstate);
 	sigpend_clear(&t->pend, 0);
 	free(t);
@@ -87,6 +87,8 @@ static struct spare *thread_unlink(struct uthread *t, int own_host_thread)
 	}
 	if (last)
 		proc_release(p, &donor);
+	if (blk && !donor)	/* after the exit is announced: off the parent's path */
+		tblock_teardown(blk);
 	return donor;
 }
 
@@ -110,11 +112,11 @@ struct spare *thread_run(struct uthread *t, struct tblock *blk)
 	if (bad) {
 		if (blk)
 			tblock_teardown(blk);
-		goto out;
+		return thread_unlink(t, 0, NULL);
 	}
 	t->blk = blk ? blk : tblock_setup(t, 1);
 	if (!t->blk)
-		goto out;
+		return thread_unlink(t, 1, NULL);
 	t->blk->ut = t;
 	if (sigsetjmp(t->exit_jmp, 1) == 0) {
 		pthread_mutex_lock(&t->p->lock);
@@ -123,11 +125,12 @@ struct spare *thread_run(struct uthread *t, struct tblock *blk)
 		if (!dying)
 			enter_user(t->blk);
 	}
-	/* back from thread_exit: runtime FS, selector ALLOW, handler frames gone */
-	tblock_teardown(t->blk);
+	/* back from thread_exit: runtime FS, selector ALLOW, handler frames
+	 * gone; a late kick finds no thread in the block */
+	blk = t->blk;
+	__atomic_store_n(&blk->ut, NULL, __ATOMIC_SEQ_CST);
 	t->blk = NULL;
-out:
-	return thread_unlink(t, !t->new_fdctx || !bad);
+	return thread_unlink(t, 1, blk);
 }
 
 static void *thread_main(void *arg)
@@ -157,7 +160,7 @@ int thread_spawn(struct uthread *t)
 {
 	int r = host_thread_create(thread_main, t);
 	if (r) {
-		thread_unlink(t, 0);
+		thread_unlink(t, 0, NULL);
 		return r;
 	}
 	return 0;
@@ -233,7 +236,7 @@ void thread_exit(struct uthread *t)
 /* Drops a thread made by thread_new that never ran. */
 void thread_spawn_cancel(struct uthread *t)
 {
-	thread_unlink(t, 0);
+	thread_unlink(t, 0, NULL);
 }
 
 /*

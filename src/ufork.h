@@ -332,7 +332,7 @@ struct spare *spare_take(struct uthread *forker, int shared);
 int spare_run(struct spare *s, struct uthread *t);
 void spare_drop(struct uproc *p);
 void spare_ring(int pid);
-struct spare *spare_donor(const struct uthread *t);
+struct spare *spare_donor(const struct uthread *t, struct tblock *blk);
 int spare_offer(struct uproc *parent, struct spare *s);
 void spare_serve(struct spare *s);
 int fdshare_fork(struct uproc *p, struct uproc *child);
@@ -378,6 +378,7 @@ void block_outside_signals(void);
 void outside_signal(int sig, int from_terminal);	/* async-signal-safe */
 struct tblock *tblock_setup(struct uthread *t, int arm);
 void tblock_teardown(struct tblock *b);
+struct tblock *tblock_reuse(struct tblock *b);
 void enter_user(struct tblock *b) __attribute__((noreturn));
 static inline struct tblock *current_block(void)
 {
