@@ -169,6 +169,19 @@ void fork_init(void)
 	pagemap_fd = fd < 0 ? -1 : runtime_fd(fd);
 }
 
+/* The child's map: the forking thread and a helping spare (fork_help) add
+ * to it at the same time. */
+static pthread_mutex_t child_map_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int child_map_add(struct uproc *child, uintptr_t start, uintptr_t end, int prot,
+			 int flags, int kind)
+{
+	pthread_mutex_lock(&child_map_lock);
+	int r = vma_insert(&child->vmas, start, end, prot, flags, kind);
+	pthread_mutex_unlock(&child_map_lock);
+	return r;
+}
+
 /* A region this small is copied whole: two page-table walks (about 1 µs
  * each here) cost more than copying it, resident or not. */
 #define SMALL_REGION (16UL << 10)
@@ -279,7 +292,7 @@ static int copy_region(struct uproc *p, struct uproc *child, const struct vma *v
 		if (v->prot != (PROT_READ | PROT_WRITE))
 			mprotect((void *)to, len, v->prot);
 	}
-	return vma_insert(&child->vmas, to, to + len, v->prot, v->flags, v->kind);
+	return child_map_add(child, to, to + len, v->prot, v->flags, v->kind);
 }
 
 static int in_area(const struct vma *v)
@@ -314,8 +327,7 @@ static int share_in_slot(const struct vma *v, struct uproc *child, uintptr_t del
 	if (syscall(SYS_mremap, v->start, 0, v->end - v->start, MREMAP_MAYMOVE | MREMAP_FIXED,
 		    v->start + delta) == -1)
 		return -errno;
-	return vma_insert(&child->vmas, v->start + delta, v->end + delta, v->prot, v->flags,
-			  v->kind);
+	return child_map_add(child, v->start + delta, v->end + delta, v->prot, v->flags, v->kind);
 }
 
 /* The child maps the parent's shared-area mappings too: one more sharer. */
@@ -325,7 +337,7 @@ static int share_area(struct uproc *p, struct uproc *child)
 		const struct vma *v = &p->vmas.v[i];
 		if (!in_area(v))
 			continue;
-		if (vma_insert(&child->vmas, v->start, v->end, v->prot, v->flags, v->kind) < 0)
+		if (child_map_add(child, v->start, v->end, v->prot, v->flags, v->kind) < 0)
 			return -ENOMEM;
 		shared_ref(v->start, v->end, +1);
 	}
@@ -401,7 +413,7 @@ static int refill_or_copy(struct uproc *p, struct uproc *child, const struct vma
 		if (!like) {
 			r = copy_region(p, child, &piece, st);
 		} else {
-			r = vma_insert(&child->vmas, at, next, v->prot, v->flags, v->kind);
+			r = child_map_add(child, at, next, v->prot, v->flags, v->kind);
 			if (r >= 0)
 				r = refill_region(p, &piece, delta, st);
 		}
@@ -411,13 +423,107 @@ static int refill_or_copy(struct uproc *p, struct uproc *child, const struct vma
 }
 
 /*
+ * Two threads copy: the forking one takes the parent's regions from the
+ * bottom up, and the spare that will run the child - when it is awake on
+ * the other CPU - from the top down (fork_help), the pages it writes
+ * landing in the cache of the CPU the child will run on.  Each region is
+ * taken once (claimed[], exchanged), the helper only the private anonymous
+ * ones it can copy without fault-safe reads.  The fork waits for a helper
+ * that is in a region before the job closes; a helper that comes later
+ * finds it closed.
+ */
+static void job_open(struct fork_job *j, struct uproc *p, struct uproc *child,
+		     struct vma_list *kept)
+{
+	if (!j || __atomic_load_n(&j->users, __ATOMIC_ACQUIRE) != -2)
+		return;
+	j->p = p;
+	j->child = child;
+	j->kept = kept;
+	__atomic_store_n(&j->users, 0, __ATOMIC_RELEASE);
+}
+
+/* Whether region i is ours to copy. */
+static int job_claim(struct fork_job *j, int i)
+{
+	return !j || i >= FORK_JOB_MAX || !__atomic_exchange_n(&j->claimed[i], 1, __ATOMIC_ACQ_REL);
+}
+
+/* No helper any more: adds the helper's share to st; 0 or its error. */
+static int job_close(struct fork_job *j, struct fork_stat *st)
+{
+	if (!j)
+		return 0;
+	for (int spins = 0;; spins++) {
+		int u = __atomic_load_n(&j->users, __ATOMIC_ACQUIRE);
+		if (u == -1)
+			return 0;	/* closed before */
+		if ((u == -2 || u == 0) &&
+		    __atomic_compare_exchange_n(&j->users, &u, -1, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			break;
+		if (spins > 1000)
+			sched_yield();	/* the helper lost its CPU */
+		else
+			__builtin_ia32_pause();
+	}
+	st->bytes += j->bytes;
+	st->words += j->words;
+	return j->err;
+}
+
+static int helpable(const struct vma *v)
+{
+	return (v->kind == VMA_BRK || v->kind == VMA_STACK || v->kind == VMA_ANON ||
+		(v->kind == VMA_IMAGE && (v->prot & PROT_WRITE))) &&
+	       !(v->flags & (VMA_DONTFORK | VMA_WIPEONFORK));
+}
+
+/* Called by the spare of a fork in progress, awake on another CPU. */
+void fork_help(struct fork_job *j)
+{
+	int u = __atomic_load_n(&j->users, __ATOMIC_ACQUIRE);
+	for (int waits = 0;;) {
+		if (u == -2 && waits++ < 100) {	/* the fork is not at its copy yet */
+			sched_yield();	/* (in case it is on this CPU after all) */
+			u = __atomic_load_n(&j->users, __ATOMIC_ACQUIRE);
+			continue;
+		}
+		if (u < 0)
+			return;
+		if (__atomic_compare_exchange_n(&j->users, &u, u + 1, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			break;
+	}
+	struct uproc *p = j->p;
+	struct fork_stat st = { 0 };
+	for (int i = (p->vmas.n < FORK_JOB_MAX ? p->vmas.n : FORK_JOB_MAX) - 1; i >= 0; i--) {
+		const struct vma *v = &p->vmas.v[i];
+		if (!helpable(v))
+			continue;
+		if (!job_claim(j, i))
+			break;	/* the fork is past here: the rest is done */
+		int r = j->kept ? refill_or_copy(p, j->child, v, j->kept, &st)
+				: copy_region(p, j->child, v, &st);
+		if (r < 0) {
+			j->err = r;
+			break;
+		}
+	}
+	j->bytes = st.bytes;
+	j->words = st.words;
+	__atomic_sub_fetch(&j->users, 1, __ATOMIC_ACQ_REL);
+}
+
+/*
  * Into a kept slot (the last occupant ran the same program): kept memory
  * where the parent has none is dropped, the parent's private regions are
  * copied over kept memory where it is alike (refill_or_copy), and the text
  * is the kept one.  Returns 1 when the slot cannot be used (its text
  * differs).
  */
-static int copy_into_kept(struct uproc *p, struct uproc *child, struct fork_stat *st)
+static int copy_into_kept(struct uproc *p, struct uproc *child, struct fork_stat *st,
+			  struct fork_job *job)
 {
 	uintptr_t delta = child->slot.base - p->slot.base;
 	struct vma_list *kept = &child->recycled;
@@ -444,59 +550,70 @@ static int copy_into_kept(struct uproc *p, struct uproc *child, struct fork_stat
 			arena_reserve(at, k->end - at);
 	}
 	st->recycled = 1;
+	job_open(job, p, child, kept);
 	for (int i = 0; i < n && r >= 0; i++) {
 		const struct vma *v = &p->vmas.v[i];
+		if (!job_claim(job, i))
+			continue;	/* the helper's */
 		if (v->kind == VMA_SHARED) {
 			if (!in_area(v))	/* the parent's, not the old occupant's */
 				r = share_in_slot(v, child, delta);
 		} else if (v->flags & VMA_DONTFORK) {
 			continue;
 		} else if (is_text(v)) {
-			r = vma_insert(&child->vmas, v->start + delta, v->end + delta, v->prot,
-				       v->flags, v->kind);
+			r = child_map_add(child, v->start + delta, v->end + delta, v->prot,
+					  v->flags, v->kind);
 		} else if (v->flags & VMA_WIPEONFORK) {
 			r = copy_region(p, child, v, st);
 		} else {
 			r = refill_or_copy(p, child, v, kept, st);
 		}
 	}
+	int e = job_close(job, st);
 	vma_free(kept);
-	return r < 0 ? r : share_area(p, child);
+	return r < 0 ? r : e < 0 ? e : share_area(p, child);
 }
 
-static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *st)
+static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *st,
+		       struct fork_job *job)
 {
 	uintptr_t delta = child->slot.base - p->slot.base;
 	int r;
 	if (child->recycled.n) {
-		r = copy_into_kept(p, child, st);
+		r = copy_into_kept(p, child, st, job);
 		if (r <= 0)
 			return r;
 		arena_reserve(child->slot.base, child->slot.size);
 		vma_free(&child->recycled);
 	}
 	r = image_map(child->img, child->slot.base, &child->vmas);
-	if (r < 0)
+	if (r < 0) {
+		job_close(job, st);
 		return r;
-	for (int i = 0; i < p->vmas.n; i++) {
+	}
+	job_open(job, p, child, NULL);
+	for (int i = 0; i < p->vmas.n && r >= 0; i++) {
 		const struct vma *v = &p->vmas.v[i];
+		if (!job_claim(job, i))
+			continue;	/* the helper's */
 		if (v->kind == VMA_SHARED) {	/* the shared area: below */
-			if (!in_area(v) && (r = share_in_slot(v, child, delta)) < 0)
-				return r;
+			if (!in_area(v))
+				r = share_in_slot(v, child, delta);
 			continue;
 		}
 		if (is_text(v))
 			continue;	/* text: mapped from the memfd above */
 		if (v->flags & VMA_DONTFORK) {
 			arena_reserve(v->start + delta, v->end - v->start);
+			pthread_mutex_lock(&child_map_lock);
 			vma_remove(&child->vmas, v->start + delta, v->end + delta);
+			pthread_mutex_unlock(&child_map_lock);
 			continue;
 		}
 		r = copy_region(p, child, v, st);
-		if (r < 0)
-			return r;
 	}
-	return share_area(p, child);
+	int e = job_close(job, st);
+	return r < 0 ? r : e < 0 ? e : share_area(p, child);
 }
 
 static uintptr_t reloc1(struct uproc *p, uintptr_t a, uintptr_t delta)
@@ -535,7 +652,7 @@ long sys_fork(struct sysctx *c, long a[6])
 	struct spare *spare = spare_take(t, shared);
 	unsigned gen = __atomic_load_n(&p->host_gen, __ATOMIC_ACQUIRE);
 	long t1 = now_ns();
-	int r = copy_memory(p, child, &st);
+	int r = copy_memory(p, child, &st, spare ? spare_job(spare) : NULL);
 	if (r < 0) {
 		resume_others(p);
 		pthread_mutex_unlock(&p->lock);

@@ -44,6 +44,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -64,6 +65,7 @@ struct spare {
 	int copied;		/* COPY: it has its own copy of the fd table and cwd (or shares) */
 	int async;		/* GO came before COPIED: the fork went on (spare_run) */
 	int donor;		/* the thread of an ended child (spare_donor) */
+	struct fork_job job;	/* COPY: the fork's memory copy, to help with */
 	struct rusage ru;	/* its host time then */
 	unsigned gen;		/* the µprocess's host_gen when made */
 	int maker;		/* tid of the thread it was cloned from */
@@ -212,6 +214,8 @@ static struct uthread *spare_wait(struct spare *s, struct tblock **blk)
 		if (!s->blk)	/* started after the fork began: the copy first */
 			s->blk = tblock_setup(NULL, 1);
 		getrusage(RUSAGE_THREAD, &s->ru);	/* not the child's time */
+		if (told && s->blk && sched_getcpu() != s->maker_cpu)
+			fork_help(&s->job);	/* and the memory copy, from the top */
 		if (told)
 			await_change(s, COPIED);
 	}
@@ -351,8 +355,15 @@ struct spare *spare_take(struct uthread *forker, int shared)
 		return NULL;
 	}
 	s->shared = shared;
+	memset(&s->job, 0, sizeof s->job);
+	s->job.users = -2;
 	tell(s, COPY);
 	return s;
+}
+
+struct fork_job *spare_job(struct spare *s)
+{
+	return &s->job;
 }
 
 /*

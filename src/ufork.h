@@ -325,6 +325,21 @@ void itimer_cancel(struct uproc *p);
 void thread_exit(struct uthread *t) __attribute__((noreturn));
 int thread_spawn(struct uthread *t);
 struct spare *thread_run(struct uthread *t, struct tblock *blk);
+
+/* A fork's memory copy, which the child's thread, awake as the parent's
+ * spare, helps with from the top region down while the forking thread
+ * works up (fork.c); it lives in the spare, which outlives the fork. */
+#define FORK_JOB_MAX 64
+struct fork_job {
+	struct uproc *p, *child;
+	struct vma_list *kept;		/* the kept slot's map, or NULL: fresh */
+	int users;			/* -2: not open yet, -1: closed, n: helpers in it */
+	int err;
+	unsigned char claimed[FORK_JOB_MAX];	/* p's regions taken, by either side */
+	size_t bytes, words;		/* the helper's share of the copy */
+};
+void fork_help(struct fork_job *j);
+struct fork_job *spare_job(struct spare *s);
 int host_thread_create(void *(*fn)(void *), void *arg);
 void spare_make(struct uthread *t);
 int spare_wanted(struct uproc *p);
