@@ -479,6 +479,40 @@ static int helpable(const struct vma *v)
 	       !(v->flags & (VMA_DONTFORK | VMA_WIPEONFORK));
 }
 
+/* A large heap region is copied in chunks by both sides at once (pieces
+ * of it merge back into one region of the child's map): an eighth of it,
+ * from 256 KiB to 4 MiB (each chunk costs its own page-table walks). */
+#define CHUNK_MIN (256UL << 10)
+#define CHUNK_MAX (4UL << 20)
+
+static size_t chunk_size(const struct vma *v)
+{
+	size_t c = (v->end - v->start) / 8 & ~(PAGE_SIZE - 1);
+	return c < CHUNK_MIN ? CHUNK_MIN : c > CHUNK_MAX ? CHUNK_MAX : c;
+}
+
+static int chunked(const struct fork_job *j, int i, const struct vma *v)
+{
+	return j && i < FORK_JOB_MAX && helpable(v) && v->end - v->start > CHUNK_MIN &&
+	       (v->kind == VMA_ANON || v->kind == VMA_BRK);
+}
+
+/* Copies chunks of region i (v) until none is left to take. */
+static int copy_chunks(struct fork_job *j, int i, const struct vma *v, struct fork_stat *st)
+{
+	size_t size = chunk_size(v), n = (v->end - v->start + size - 1) / size;
+	int r = 0;
+	for (size_t c; r >= 0 && (c = __atomic_fetch_add(&j->next_chunk[i], 1, __ATOMIC_ACQ_REL)) < n;) {
+		struct vma piece = *v;
+		piece.start = v->start + c * size;
+		if (piece.end - piece.start > size)
+			piece.end = piece.start + size;
+		r = j->kept ? refill_or_copy(j->p, j->child, &piece, j->kept, st)
+			    : copy_region(j->p, j->child, &piece, st);
+	}
+	return r;
+}
+
 /* Called by the spare of a fork in progress, awake on another CPU. */
 void fork_help(struct fork_job *j)
 {
@@ -499,12 +533,16 @@ void fork_help(struct fork_job *j)
 	struct fork_stat st = { 0 };
 	for (int i = (p->vmas.n < FORK_JOB_MAX ? p->vmas.n : FORK_JOB_MAX) - 1; i >= 0; i--) {
 		const struct vma *v = &p->vmas.v[i];
-		if (!helpable(v))
+		int r;
+		if (chunked(j, i, v))
+			r = copy_chunks(j, i, v, &st);
+		else if (!helpable(v))
 			continue;
-		if (!job_claim(j, i))
+		else if (!job_claim(j, i))
 			break;	/* the fork is past here: the rest is done */
-		int r = j->kept ? refill_or_copy(p, j->child, v, j->kept, &st)
-				: copy_region(p, j->child, v, &st);
+		else
+			r = j->kept ? refill_or_copy(p, j->child, v, j->kept, &st)
+				    : copy_region(p, j->child, v, &st);
 		if (r < 0) {
 			j->err = r;
 			break;
@@ -553,9 +591,11 @@ static int copy_into_kept(struct uproc *p, struct uproc *child, struct fork_stat
 	job_open(job, p, child, kept);
 	for (int i = 0; i < n && r >= 0; i++) {
 		const struct vma *v = &p->vmas.v[i];
-		if (!job_claim(job, i))
+		if (chunked(job, i, v))
+			r = copy_chunks(job, i, v, st);
+		else if (!job_claim(job, i))
 			continue;	/* the helper's */
-		if (v->kind == VMA_SHARED) {
+		else if (v->kind == VMA_SHARED) {
 			if (!in_area(v))	/* the parent's, not the old occupant's */
 				r = share_in_slot(v, child, delta);
 		} else if (v->flags & VMA_DONTFORK) {
@@ -594,6 +634,10 @@ static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *s
 	job_open(job, p, child, NULL);
 	for (int i = 0; i < p->vmas.n && r >= 0; i++) {
 		const struct vma *v = &p->vmas.v[i];
+		if (chunked(job, i, v)) {
+			r = copy_chunks(job, i, v, st);
+			continue;
+		}
 		if (!job_claim(job, i))
 			continue;	/* the helper's */
 		if (v->kind == VMA_SHARED) {	/* the shared area: below */

@@ -336,6 +336,7 @@ struct fork_job {
 	int users;			/* -2: not open yet, -1: closed, n: helpers in it */
 	int err;
 	unsigned char claimed[FORK_JOB_MAX];	/* p's regions taken, by either side */
+	int next_chunk[FORK_JOB_MAX];	/* a large region's next chunk, for both */
 	size_t bytes, words;		/* the helper's share of the copy */
 };
 void fork_help(struct fork_job *j);
