@@ -2,7 +2,7 @@
  * fork.c - µFork: fork() by copying a µprocess's slot to another slot of the
  * same address space and relocating every pointer in the copy.
  *
- * The fork path (full-copy strategy), all on the forking thread:
+ * The fork path (full-copy strategy), on the forking thread:
  *  1. take a slot and a pid for the child (EAGAIN at --max-procs);
  *  2. stop the parent's other threads at a safe point (fork_stop + kick; a
  *     thread parks at its next exit point, see user_return) and hold the
@@ -10,7 +10,9 @@
  *  3. map the child's text from the image memfd, then for every private
  *     region copy the resident pages (PAGEMAP_SCAN, or mincore) word by word, relocating as it
  *     goes (copy_reloc); shared regions are not copied - they are at the same
- *     address for both;
+ *     address for both.  The spare that will run the child, when awake on
+ *     the other CPU, copies too: regions from the top down, and chunks of
+ *     large heap regions (fork_help);
  *  4. relocate what the memory scan cannot see: the forking thread's
  *     registers, its XSAVE image, its FS base, signal handlers, altstack,
  *     brk and map bookkeeping;
