@@ -171,6 +171,7 @@ ufork_sigsys_reenter:
 ufork_fast_entry:
 	rdgsbase %r11
 	mov %rsp, %rcx
+fast_frame:				/* r11: the block; rcx: the caller's rsp */
 	mov TB_FAST_SP(%r11), %rsp
 	pushfq				/* gregs[REG_EFL] */
 	pushq $0x202			/* DF, TF, AC clear from here on */
@@ -199,7 +200,8 @@ ufork_fast_checked:
 	push %r9
 	push %r8
 	sub $48, %rsp			/* frame: pretcode, uc_flags, uc_link, uc_stack */
-	rdgsbase %rbx
+	mov %rsp, %rbx
+	and $ALTSTACK_MASK, %rbx	/* the block again: the frame is on its stack */
 	lea ufork_restorer(%rip), %rcx
 	mov %rcx, 0(%rsp)		/* pretcode: sa_restorer */
 	movq $7, 8(%rsp)		/* UC_FP_XSTATE|UC_SIGCONTEXT_SS|UC_STRICT_RESTORE_SS */
@@ -259,6 +261,19 @@ ufork_fast_checked:
 ufork_fast_bad:
 	ud2
 	.size ufork_fast_entry, .-ufork_fast_entry
+
+/* void ufork_enter_direct(struct tblock *b): the start trap without a trap,
+ * for a block armed by an earlier one (fastcall_arm; the host thread is the
+ * same, so its SIGSYS frames go to the same place): the frame a SIGSYS
+ * would have, built as the fast entry builds it (with runtime registers,
+ * which the start handler replaces), then the SIGSYS handler. */
+	.globl ufork_enter_direct
+	.type ufork_enter_direct, @function
+ufork_enter_direct:
+	mov %rdi, %r11
+	mov %rsp, %rcx
+	jmp fast_frame
+	.size ufork_enter_direct, .-ufork_enter_direct
 
 /* void ufork_signal_entry(int sig, siginfo_t *si, void *uc)
  * Saves the interrupted selector and FS base on the stack; the C handler gets

@@ -185,10 +185,17 @@ struct tblock *tblock_reuse(struct tblock *b)
 {
 	if (!b)
 		return NULL;
-	uintptr_t rt_fs = b->rt_fs;
+	struct tblock keep = *b;	/* where its SIGSYS frames go: the same */
 	memset(b, 0, sizeof *b);
 	b->selector = SUD_ALLOW;
-	b->rt_fs = rt_fs;
+	b->rt_fs = keep.rt_fs;
+	b->self = keep.self;
+	b->fast_sp = keep.fast_sp;
+	b->fast_fp = keep.fast_fp;
+	b->xmask = keep.xmask;
+	b->xsize = keep.xsize;
+	b->sigmask = keep.sigmask;
+	memcpy(b->swbytes, keep.swbytes, sizeof b->swbytes);
 	if (fast_syscalls)
 		fastcall_thread(b);
 	return b;

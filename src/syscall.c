@@ -106,8 +106,7 @@ void ufork_sigsys(int sig, siginfo_t *si, void *ucv)
 
 	if (b->starting) {	/* first entry of this thread into µprocess code */
 		b->starting = 0;
-		if (fast_syscalls)
-			fastcall_arm(b, uc);
+		fastcall_arm(b, uc);	/* (in every mode: ufork_enter_direct) */
 		for (int i = 0; i < NGREG; i++)
 			if (i != REG_CSGSFS)
 				g[i] = t->start.gregs[i];

@@ -169,6 +169,8 @@ int thread_spawn(struct uthread *t)
 void enter_user(struct tblock *b)
 {
 	b->starting = 1;
+	if (b->self == b && b->ut->start.fpstate)	/* armed by an earlier start */
+		ufork_enter_direct(b);
 	ufork_enter_trap(b);
 }
 

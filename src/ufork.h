@@ -417,6 +417,7 @@ void ufork_signal_entry(int, siginfo_t *, void *);
 void ufork_restorer(void);
 extern char ufork_restorer_end[];
 void ufork_enter_trap(struct tblock *b) __attribute__((noreturn));
+void ufork_enter_direct(struct tblock *b) __attribute__((noreturn));
 long ufork_cancellable_syscall(volatile int *cancel, long nr, const long *args);
 extern char ufork_cancel_begin[], ufork_cancel_end[], ufork_cancel_out[];
 long ufork_copy_user(void *dst, const void *src, size_t n);
