@@ -160,6 +160,7 @@ struct pm_scan_arg {
 };
 #define PAGEMAP_SCAN 0xC0606610UL	/* _IOWR('f', 16, struct pm_scan_arg) */
 #define PAGE_IS_PRESENT (1 << 3)
+#define PAGE_IS_SWAPPED (1 << 4)
 
 static int pagemap_fd = -1;
 
@@ -188,6 +189,9 @@ static int child_map_add(struct uproc *child, uintptr_t start, uintptr_t end, in
  * each here) cost more than copying it, resident or not. */
 #define SMALL_REGION (16UL << 10)
 
+/* vec[i] = 1 where page i of [start, start + len) holds data: present or
+ * swapped out.  mincore, the fallback before Linux 6.7, does not see
+ * swapped-out pages. */
 static int resident_vec(uintptr_t start, size_t len, unsigned char *vec)
 {
 	size_t pages = len / PAGE_SIZE;
@@ -198,8 +202,9 @@ static int resident_vec(uintptr_t start, size_t len, unsigned char *vec)
 		while (at < end) {
 			struct pm_scan_arg a = { .size = sizeof a, .start = at, .end = end,
 						 .vec = (uintptr_t)r, .vec_len = 64,
-						 .category_mask = PAGE_IS_PRESENT,
-						 .return_mask = PAGE_IS_PRESENT };
+						 /* a page swapped out holds data too */
+						 .category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+						 .return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED };
 			long n = ioctl(pagemap_fd, PAGEMAP_SCAN, &a);
 			if (n < 0)
 				goto fallback;
