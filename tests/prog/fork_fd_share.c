@@ -370,8 +370,57 @@ static void after_orphan(void)
 	unpipe();
 }
 
-int main(void)
+/* The child execs (closing its close-on-exec fds): the parent keeps its
+ * own, and the new program has the others. */
+static void child_execs(void)
 {
+	int ce = open("/dev/null", O_RDONLY | O_CLOEXEC), keep = open("/dev/null", O_RDONLY);
+	char a[16], b[16];
+	snprintf(a, sizeof a, "%d", ce);
+	snprintf(b, sizeof b, "%d", keep);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl("/proc/self/exe", "fork_fd_share", "probe", a, b, (char *)0);
+		_exit(99);
+	}
+	int st = reap(pid);
+	printf("child execs: new program has close-on-exec fd*10+other fd %d; parent has both %d\n",
+	       st, is_open(ce) && is_open(keep));
+	close(ce);
+	close(keep);
+}
+
+static void *opener_wait(void *arg)
+{
+	*(int *)arg = open("/dev/null", O_RDONLY);
+	return NULL;
+}
+
+/* The parent makes a thread after the fork, which opens a file: the child
+ * must not have it. */
+static void parent_thread_opens(void)
+{
+	pipes();
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = hear(to_child[0]);
+		_exit(is_open(fd));
+	}
+	int fd = -1;
+	pthread_t th;
+	if (pthread_create(&th, NULL, opener_wait, &fd) != 0)
+		exit(87);
+	pthread_join(th, NULL);
+	say(to_child[1], fd);
+	printf("parent's thread opens: child has it %d, parent %d\n", reap(pid), is_open(fd));
+	close(fd);
+	unpipe();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "probe"))	/* the exec'd child */
+		return is_open(atoi(argv[2])) * 10 + is_open(atoi(argv[3]));
 	parent_opens();
 	child_opens();
 	one_closes(1);
@@ -383,6 +432,8 @@ int main(void)
 	generations();
 	child_thread_opens();
 	lock_after_fork();
+	child_execs();
+	parent_thread_opens();
 	after_orphan();
 	many();
 	return 0;
