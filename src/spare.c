@@ -213,9 +213,9 @@ static struct uthread *spare_wait(struct spare *s, struct tblock **blk)
 						       __ATOMIC_SEQ_CST);
 		if (!s->blk)	/* started after the fork began: the copy first */
 			s->blk = tblock_setup(NULL, 1);
-		getrusage(RUSAGE_THREAD, &s->ru);	/* not the child's time */
 		if (told && s->blk && sched_getcpu() != s->maker_cpu)
 			fork_help(&s->job);	/* and the memory copy, from the top */
+		getrusage(RUSAGE_THREAD, &s->ru);	/* not the child's time */
 		if (told)
 			await_change(s, COPIED);
 	}
