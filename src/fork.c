@@ -432,10 +432,11 @@ static int refill_or_copy(struct uproc *p, struct uproc *child, const struct vma
 /*
  * Two threads copy: the forking one takes the parent's regions from the
  * bottom up, and the spare that will run the child - when it is awake on
- * the other CPU - from the top down (fork_help), the pages it writes
- * landing in the cache of the CPU the child will run on.  Each region is
- * taken once (claimed[], exchanged), the helper only the private anonymous
- * ones it can copy without fault-safe reads.  The fork waits for a helper
+ * the other CPU - heap regions first, then the others from the top down
+ * (fork_help), the pages it writes landing in the cache of the CPU the
+ * child will run on.  Each region is taken once (claimed[], exchanged),
+ * the helper only the private anonymous ones it can copy without
+ * fault-safe reads.  The fork waits for a helper
  * that is in a region before the job closes; a helper that comes later
  * finds it closed.
  */
@@ -538,23 +539,21 @@ void fork_help(struct fork_job *j)
 	}
 	struct uproc *p = j->p;
 	struct fork_stat st = { 0 };
-	for (int i = (p->vmas.n < FORK_JOB_MAX ? p->vmas.n : FORK_JOB_MAX) - 1; i >= 0; i--) {
-		const struct vma *v = &p->vmas.v[i];
-		int r;
-		if (chunked(j, i, v))
-			r = copy_chunks(j, i, v, &st);
-		else if (!helpable(v))
-			continue;
-		else if (!job_claim(j, i))
-			break;	/* the fork is past here: the rest is done */
-		else
-			r = j->kept ? refill_or_copy(p, j->child, v, j->kept, &st)
-				    : copy_region(p, j->child, v, &st);
-		if (r < 0) {
-			j->err = r;
-			break;
+	/* heap regions first: where the data is (the stacks are mostly
+	 * empty), and the pages it writes land in this CPU's cache */
+	for (int pass = 0, r = 0; pass < 2 && r >= 0; pass++)
+		for (int i = (p->vmas.n < FORK_JOB_MAX ? p->vmas.n : FORK_JOB_MAX) - 1;
+		     i >= 0 && r >= 0; i--) {
+			const struct vma *v = &p->vmas.v[i];
+			int heap = v->kind == VMA_BRK || v->kind == VMA_ANON;
+			if (chunked(j, i, v))
+				r = copy_chunks(j, i, v, &st);
+			else if (helpable(v) && heap == !pass && job_claim(j, i))
+				r = j->kept ? refill_or_copy(p, j->child, v, j->kept, &st)
+					    : copy_region(p, j->child, v, &st);
+			if (r < 0)
+				j->err = r;
 		}
-	}
 	j->bytes = st.bytes;
 	j->words = st.words;
 	__atomic_sub_fetch(&j->users, 1, __ATOMIC_ACQ_REL);
