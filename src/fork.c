@@ -11,8 +11,8 @@
  *     region copy the resident pages (PAGEMAP_SCAN, or mincore) word by word, relocating as it
  *     goes (copy_reloc); shared regions are not copied - they are at the same
  *     address for both.  The spare that will run the child, when awake on
- *     the other CPU, copies too: regions from the top down, and chunks of
- *     large heap regions (fork_help);
+ *     the other CPU, copies too: heap regions first, then the others from
+ *     the top down, and chunks of large heap regions (fork_help);
  *  4. relocate what the memory scan cannot see: the forking thread's
  *     registers, its XSAVE image, its FS base, signal handlers, altstack,
  *     brk and map bookkeeping;
@@ -436,9 +436,8 @@ static int refill_or_copy(struct uproc *p, struct uproc *child, const struct vma
  * (fork_help), the pages it writes landing in the cache of the CPU the
  * child will run on.  Each region is taken once (claimed[], exchanged),
  * the helper only the private anonymous ones it can copy without
- * fault-safe reads.  The fork waits for a helper
- * that is in a region before the job closes; a helper that comes later
- * finds it closed.
+ * fault-safe reads.  The fork waits for a helper that is in a region
+ * before the job closes; a helper that comes later finds it closed.
  */
 static void job_open(struct fork_job *j, struct uproc *p, struct uproc *child,
 		     struct vma_list *kept)

@@ -214,7 +214,7 @@ static struct uthread *spare_wait(struct spare *s, struct tblock **blk)
 		if (!s->blk)	/* started after the fork began: the copy first */
 			s->blk = tblock_setup(NULL, 1);
 		if (told && s->blk && sched_getcpu() != s->maker_cpu)
-			fork_help(&s->job);	/* and the memory copy, from the top */
+			fork_help(&s->job);	/* and helps with the memory copy */
 		getrusage(RUSAGE_THREAD, &s->ru);	/* not the child's time */
 		if (told)
 			await_change(s, COPIED);

@@ -327,8 +327,9 @@ int thread_spawn(struct uthread *t);
 struct spare *thread_run(struct uthread *t, struct tblock *blk);
 
 /* A fork's memory copy, which the child's thread, awake as the parent's
- * spare, helps with from the top region down while the forking thread
- * works up (fork.c); it lives in the spare, which outlives the fork. */
+ * spare, helps with - heap regions first, then from the top down - while
+ * the forking thread works up (fork.c); it lives in the spare, which
+ * outlives the fork. */
 #define FORK_JOB_MAX 64
 struct fork_job {
 	struct uproc *p, *child;
