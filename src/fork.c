@@ -707,7 +707,7 @@ long sys_fork(struct sysctx *c, long a[6])
 		pthread_mutex_unlock(&p->lock);
 		proc_discard(child);
 		if (spare)
-			spare_run(spare, NULL);
+			spare_run(spare, NULL, 0);
 		return r == -ENOMEM ? -ENOMEM : -EAGAIN;
 	}
 	/* process state POSIX says the child inherits */
@@ -730,7 +730,7 @@ long sys_fork(struct sysctx *c, long a[6])
 	if (!ct) {
 		proc_discard(child);
 		if (spare)
-			spare_run(spare, NULL);
+			spare_run(spare, NULL, 0);
 		return -EAGAIN;
 	}
 	greg_t *g = c->uc->uc_mcontext.gregs;
@@ -777,7 +777,7 @@ long sys_fork(struct sysctx *c, long a[6])
 	ct->from_cpu = sched_getcpu();
 	int pid = child->pid;
 	proc_add(child);
-	int sr = spare ? spare_run(spare, ct) : -1;
+	int sr = spare ? spare_run(spare, ct, p->nthreads > 1) : -1;
 	st.spare = sr >= 0;
 	r = st.spare ? 0 : thread_spawn(ct);
 	if (r == 0 && sr != 0 && !shared) {	/* the copy is still to come: ct posts fdsem */

@@ -346,7 +346,7 @@ int host_thread_create(void *(*fn)(void *), void *arg);
 void spare_make(struct uthread *t);
 int spare_wanted(struct uproc *p);
 struct spare *spare_take(struct uthread *forker, int shared);
-int spare_run(struct spare *s, struct uthread *t);
+int spare_run(struct spare *s, struct uthread *t, int forker_waits);
 void spare_drop(struct uproc *p);
 void spare_ring(int pid);
 struct spare *spare_donor(const struct uthread *t, struct tblock *blk);
