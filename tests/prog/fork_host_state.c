@@ -2,7 +2,11 @@
  * fork_host_state: what a child inherits from the forking thread's host
  * state - credentials, thread name, nice value, CPU affinity - is the
  * forking thread's at the moment of the fork, also when earlier forks
- * came first and when the forking thread is not the main thread.
+ * came first and when the forking thread is not the main thread.  First,
+ * fork after fork with no fd opened or closed in between (one pipe, made
+ * first) while the parent, or a child before it exits, changes its thread
+ * name, nice value or affinity: every child has its parent's state of the
+ * moment of its fork, never an earlier child's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -63,6 +67,68 @@ static void check(const char *what)
 	       WEXITSTATUS(st));
 }
 
+static int shared_pipe[2];
+
+/* A child reports its state through the pipe made once, then (change)
+ * changes it before it exits. */
+static void check_in_turn(const char *what, int change)
+{
+	struct state before, in_child;
+	get_state(&before);
+	pid_t pid = fork();
+	if (pid == 0) {
+		get_state(&in_child);
+		if (write(shared_pipe[1], &in_child, sizeof in_child) != sizeof in_child)
+			_exit(2);
+		if (change == 1)
+			prctl(PR_SET_NAME, "child-renamed");
+		if (change == 2)
+			setpriority(PRIO_PROCESS, 0, getpriority(PRIO_PROCESS, 0) + 2);
+		if (change == 3) {
+			cpu_set_t one;
+			CPU_ZERO(&one);
+			CPU_SET(sched_getcpu(), &one);
+			sched_setaffinity(0, sizeof one, &one);
+		}
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	int ok = read(shared_pipe[0], &in_child, sizeof in_child) == sizeof in_child;
+	printf("in turn, %s: name %s, nice %s, affinity %s, status %d\n", what,
+	       ok && !strcmp(before.name, in_child.name) ? "same" : "DIFFERENT",
+	       ok && before.nice == in_child.nice ? "same" : "DIFFERENT",
+	       ok && before.ncpu == in_child.ncpu ? "same" : "DIFFERENT", WEXITSTATUS(st));
+}
+
+static void in_turn(void)
+{
+	if (pipe(shared_pipe) < 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		check_in_turn("plain", 0);
+	check_in_turn("child renames itself", 1);
+	check_in_turn("after a child renamed itself", 0);
+	check_in_turn("child lowers its priority", 2);
+	check_in_turn("after a child lowered its priority", 0);
+	check_in_turn("child narrows its affinity", 3);
+	check_in_turn("after a child narrowed its affinity", 0);
+	prctl(PR_SET_NAME, "renamed-first");
+	check_in_turn("after PR_SET_NAME", 0);
+	check_in_turn("plain", 0);
+	setpriority(PRIO_PROCESS, 0, getpriority(PRIO_PROCESS, 0) + 1);
+	check_in_turn("after setpriority", 0);
+	check_in_turn("plain", 0);
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof one, &one);
+	check_in_turn("after sched_setaffinity", 0);
+	check_in_turn("plain", 0);
+	close(shared_pipe[0]);
+	close(shared_pipe[1]);
+}
+
 static void *thread_main(void *arg)
 {
 	prctl(PR_SET_NAME, "forker-thread");
@@ -72,6 +138,7 @@ static void *thread_main(void *arg)
 
 int main(void)
 {
+	in_turn();
 	check("first fork");
 	check("second fork");
 	prctl(PR_SET_NAME, "renamed");
