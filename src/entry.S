@@ -16,6 +16,17 @@
  * and puts both back before returning.  This is where protection-key switching
  * plugs in.
  *
+ * Two ways to switch the FS base, chosen at start-up (ufork_fsgsbase, set by
+ * sud_check from AT_HWCAP2 and --no-fsgsbase):
+ *  - FSGSBASE: rdfsbase/wrfsbase, a few nanoseconds;
+ *  - without it: the real arch_prctl(ARCH_SET_FS), made from the stub once
+ *    the selector says ALLOW.  The µprocess's FS base is then not read on a
+ *    SIGSYS: without FSGSBASE it can only move FS through arch_prctl, which
+ *    the runtime emulates into tblock.u_fs, so that value is the one in
+ *    force.  The signal entry, which may interrupt anything, reads the FS
+ *    base in force with arch_prctl(ARCH_GET_FS).
+ * The branch on the flag is the same every time: the CPU predicts it.
+ *
  * ufork_restorer is the only syscall site the kernel lets through while the
  * selector says BLOCK (the SUD allowed range is [ufork_restorer,
  * ufork_restorer_end)); the kernel checks the address after `syscall`, so the
@@ -39,7 +50,21 @@
 #define TB_XSIZE 96
 #define TB_SIGMASK 104
 #define TB_SWBYTES 112
+#define TB_BLOCK 160
 #define ALTSTACK_SIZE (1 << 18)
+#define SYS_ARCH_PRCTL 158
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+
+/* FS base := \src (a register or memory operand) through arch_prctl, for
+ * the path without FSGSBASE.  The selector must say ALLOW.  Clobbers rax,
+ * rcx, rsi, rdi, r11. */
+.macro SYSCALL_SET_FS src
+	mov \src, %rsi
+	mov $ARCH_SET_FS, %edi
+	mov $SYS_ARCH_PRCTL, %eax
+	syscall
+.endm
 
 /* The µprocess may have set RFLAGS.AC (alignment checking, allowed in user
  * mode); signal delivery keeps it, and runtime code must not run with it. */
@@ -60,11 +85,23 @@ ufork_sigsys_entry:
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
 	movb $0, TB_SELECTOR(%rax)
+	cmpb $0, ufork_fsgsbase(%rip)
+	je 1f
 	rdfsbase %rcx
 	mov %rcx, TB_U_FS(%rax)
 	mov TB_RT_FS(%rax), %rcx
 	wrfsbase %rcx
-	mov %rdx, TB_UC(%rax)		/* the ucontext, for the way back */
+	jmp 2f
+1:	mov %rdi, %r12			/* the handler's arguments survive */
+	mov %rsi, %r13
+	mov %rdx, %r14
+	mov %rax, %r15
+	SYSCALL_SET_FS TB_RT_FS(%rax)
+	mov %r12, %rdi
+	mov %r13, %rsi
+	mov %r14, %rdx
+	mov %r15, %rax
+2:	mov %rdx, TB_UC(%rax)		/* the ucontext, for the way back */
 	push %rdx
 	call ufork_sigsys		/* rsp is 16-aligned here: entry + push */
 	pop %rdi
@@ -87,9 +124,17 @@ ufork_sigsys_return:
 	and $ALTSTACK_MASK, %rax
 	cmpl $0, TB_RECHECK(%rax)
 	jne ufork_sigsys_reenter
+	cmpb $0, ufork_fsgsbase(%rip)
+	je 1f
 	mov TB_U_FS(%rax), %rcx
 	wrfsbase %rcx
-	movb $1, TB_SELECTOR(%rax)
+	jmp 2f
+1:	mov %rdi, %r12
+	SYSCALL_SET_FS TB_U_FS(%rax)
+	mov %r12, %rdi
+	mov %rsp, %rax
+	and $ALTSTACK_MASK, %rax
+2:	movb $1, TB_SELECTOR(%rax)
 	mov 224(%rdi), %rsi		/* uc_mcontext.fpregs */
 	mov $-1, %eax
 	mov $-1, %edx
@@ -132,9 +177,15 @@ ufork_sigsys_reenter:
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
 	movb $0, TB_SELECTOR(%rax)
+	cmpb $0, ufork_fsgsbase(%rip)
+	je 1f
 	mov TB_RT_FS(%rax), %rcx
 	wrfsbase %rcx
-	mov TB_UC(%rax), %rdi
+	jmp 2f
+1:	SYSCALL_SET_FS TB_RT_FS(%rax)
+	mov %rsp, %rax
+	and $ALTSTACK_MASK, %rax
+2:	mov TB_UC(%rax), %rdi
 	lea -8(%rdi), %rsp		/* the handler's entry rsp */
 	push %rdi
 	call ufork_sigsys_again
@@ -157,8 +208,9 @@ ufork_sigsys_reenter:
  * rdi = SIGSYS, rsi = &siginfo, rdx = &ucontext.  The way back is the one of
  * every SIGSYS (xrstor + iretq) to RIP = the return address, RSP = rsp + 8.
  *
- * The thread's block is found through the GS base (set by tblock_setup; the
- * µprocess stack cannot be masked).  Until ufork_fast_checked, a fault means
+ * The thread's block is found through the GS base, which points at it (set by
+ * tblock_setup; the µprocess stack cannot be masked): a segment-relative load
+ * of tblock.block, which needs no FSGSBASE.  Until ufork_fast_checked, a fault means
  * the µprocess broke the entry (moved GS with wrgsbase, or unmapped the stack
  * under a sibling thread's call): ufork_signal kills it with SIGSEGV.  No
  * flag-changing instruction runs before pushfq, and nothing is written to the
@@ -169,7 +221,7 @@ ufork_sigsys_reenter:
 	.globl ufork_fast_entry, ufork_fast_checked, ufork_fast_bad
 	.type ufork_fast_entry, @function
 ufork_fast_entry:
-	rdgsbase %r11
+	mov %gs:TB_BLOCK, %r11
 	mov %rsp, %rcx
 fast_frame:				/* r11: the block; rcx: the caller's rsp */
 	mov TB_FAST_SP(%r11), %rsp
@@ -287,17 +339,38 @@ ufork_signal_entry:
 	movzbl TB_SELECTOR(%rax), %ecx
 	push %rcx
 	movb $0, TB_SELECTOR(%rax)
+	cmpb $0, ufork_fsgsbase(%rip)
+	je 1f
 	rdfsbase %rcx
 	push %rcx
 	mov TB_RT_FS(%rax), %rcx
 	wrfsbase %rcx
-	mov %rsp, %rcx
+	jmp 2f
+1:	mov %rdi, %r12			/* the handler's arguments survive */
+	mov %rsi, %r13
+	mov %rdx, %r14
+	sub $8, %rsp			/* saved[0]: the FS base in force */
+	mov %rsp, %rsi
+	mov $ARCH_GET_FS, %edi
+	mov $SYS_ARCH_PRCTL, %eax
+	syscall
+	mov %rsp, %rax
+	and $ALTSTACK_MASK, %rax
+	SYSCALL_SET_FS TB_RT_FS(%rax)
+	mov %r12, %rdi
+	mov %r13, %rsi
+	mov %r14, %rdx
+2:	mov %rsp, %rcx
 	sub $8, %rsp
 	call ufork_signal
 	add $8, %rsp
 	pop %rcx
+	cmpb $0, ufork_fsgsbase(%rip)
+	je 3f
 	wrfsbase %rcx
-	mov %rsp, %rax
+	jmp 4f
+3:	SYSCALL_SET_FS %rcx
+4:	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
 	pop %rcx
 	movb %cl, TB_SELECTOR(%rax)

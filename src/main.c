@@ -47,6 +47,8 @@ static void usage(FILE *f)
 		"                      through a trampoline at address 0 (about 10x cheaper\n"
 		"                      syscalls; needs root or vm.mmap_min_addr=0); reads of\n"
 		"                      addresses below 4096 then no longer fault\n"
+		"  --no-fsgsbase       switch the FS base with arch_prctl even where the CPU\n"
+		"                      has user-space FSGSBASE (the path of CPUs without it)\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n");
 }
@@ -227,6 +229,7 @@ int main(int argc, char **argv)
 		{ "fast-syscalls", no_argument, 0, 'F' },
 		{ "keep-slots", required_argument, 0, 'k' },
 		{ "spin-us", required_argument, 0, 'p' },
+		{ "no-fsgsbase", no_argument, 0, 'G' },
 		{ 0, 0, 0, 0 },
 	};
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -243,7 +246,7 @@ int main(int argc, char **argv)
 	}
 	argc--;
 	argv++;
-	int c, fast = 0;
+	int c, fast = 0, fsgsbase = 1;
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(stdout); return 0;
@@ -251,6 +254,7 @@ int main(int argc, char **argv)
 		case 't': trace_syscalls = 1; break;
 		case 'S': show_stats = 1; break;
 		case 'F': fast = 1; break;
+		case 'G': fsgsbase = 0; break;
 		case 'b':
 			if (access(optarg, X_OK) < 0)
 				die("--shell: %s: %s", optarg, strerror(errno));
@@ -303,7 +307,7 @@ int main(int argc, char **argv)
 		}
 	}
 	char err[512];
-	if (sud_check(err, sizeof err) < 0)
+	if (sud_check(fsgsbase, err, sizeof err) < 0)
 		die("%s", err);
 	if (fast && fastcall_init(err, sizeof err) < 0)
 		die("%s", err);
@@ -339,6 +343,9 @@ int main(int argc, char **argv)
 	for (int fd = 0; fd < 3 && null >= 0; fd++)
 		dup2(null, fd);
 	int status = proc_wait_all();
+	if (show_stats)
+		ulog("ufork: FS base switched with %s\n",
+		     ufork_fsgsbase ? "wrfsbase (FSGSBASE)" : "arch_prctl (no FSGSBASE)");
 	fork_stats_print();
 	first_exited(status, 1);	/* --stats: the front waited for this */
 	_exit(0);

@@ -11,7 +11,9 @@
  *  - runtime handlers are installed with the raw syscall and ufork_restorer,
  *    never glibc's restorer (its syscall would be trapped);
  *  - with --fast-syscalls, the GS base of each thread that runs µprocess code
- *    is its tblock (fastcall.c), set before that code runs.
+ *    is its tblock (fastcall.c), set before that code runs;
+ *  - ufork_fsgsbase is set once, before any thread has a block, and never
+ *    changes: every stub of every thread takes the same way.
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <asm/prctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -83,15 +86,26 @@ void block_outside_signals(void)
 	pthread_sigmask(SIG_BLOCK, &s, NULL);
 }
 
-/* Is everything the runtime needs there?  SUD is probed by arming it on this
- * thread with the selector at ALLOW (no call is trapped) and disarming it. */
-int sud_check(char *err, size_t errlen)
+unsigned char ufork_fsgsbase;
+
+/* The calling thread's FS base. */
+uintptr_t host_fs_base(void)
 {
-	if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE_BIT)) {
-		snprintf(err, errlen, "this kernel or CPU does not allow the FSGSBASE "
-			 "instructions in user space (Linux >= 5.9 on a CPU with fsgsbase needed)");
-		return -1;
-	}
+	uintptr_t fs;
+	if (ufork_fsgsbase)
+		__asm__ volatile("rdfsbase %0" : "=r"(fs));
+	else
+		syscall(SYS_arch_prctl, ARCH_GET_FS, &fs);
+	return fs;
+}
+
+/* Is everything the runtime needs there?  SUD is probed by arming it on this
+ * thread with the selector at ALLOW (no call is trapped) and disarming it.
+ * The FS base is switched with FSGSBASE where the kernel allows it (Linux >=
+ * 5.9 on a CPU with fsgsbase) and allow_fsgsbase, else with arch_prctl. */
+int sud_check(int allow_fsgsbase, char *err, size_t errlen)
+{
+	ufork_fsgsbase = allow_fsgsbase && (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE_BIT);
 	unsigned a, b, c, d;
 	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) {
 		snprintf(err, errlen, "the CPU or kernel does not enable XSAVE, which the "
@@ -161,7 +175,8 @@ struct tblock *tblock_setup(struct uthread *t, int arm)
 	memset(b, 0, sizeof *b);
 	b->selector = SUD_ALLOW;
 	b->ut = t;
-	__asm__ volatile("rdfsbase %0" : "=r"(b->rt_fs));
+	b->block = b;
+	b->rt_fs = host_fs_base();
 	stack_t ss = { .ss_sp = (char *)a + PAGE_SIZE, .ss_size = ALTSTACK_SIZE - PAGE_SIZE };
 	if (sigaltstack(&ss, NULL) < 0)
 		goto fail;
@@ -188,6 +203,7 @@ struct tblock *tblock_reuse(struct tblock *b)
 	struct tblock keep = *b;	/* where its SIGSYS frames go: the same */
 	memset(b, 0, sizeof *b);
 	b->selector = SUD_ALLOW;
+	b->block = b;
 	b->rt_fs = keep.rt_fs;
 	b->self = keep.self;
 	b->fast_sp = keep.fast_sp;

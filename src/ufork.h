@@ -283,10 +283,13 @@ struct tblock {
 	uint64_t xsize;			/* 96: offset of FP_XSTATE_MAGIC2 */
 	uint64_t sigmask;		/* 104: the host mask, for uc_sigmask */
 	uint64_t swbytes[6];		/* 112: XSAVE software-reserved bytes */
+	struct tblock *block;		/* 160: this block, read GS-relative by
+					   the fast entry (fastcall_thread) */
 };
 _Static_assert(offsetof(struct tblock, recheck) == 52 && offsetof(struct tblock, uc) == 56 &&
 	       offsetof(struct tblock, self) == 64 && offsetof(struct tblock, sigmask) == 104 &&
-	       offsetof(struct tblock, swbytes) == 112, "entry.S knows these offsets");
+	       offsetof(struct tblock, swbytes) == 112 && offsetof(struct tblock, block) == 160,
+	       "entry.S knows these offsets");
 
 #define SUD_ALLOW 0
 #define SUD_BLOCK 1
@@ -389,7 +392,11 @@ const char *host_stat_fields(const char *path, char *buf, size_t size);
 
 /* ---- entry and host threads (sud.c, entry.S) ------------------------- */
 
-int sud_check(char *err, size_t errlen);
+/* The entry stubs switch FS with rdfsbase/wrfsbase (1) or with the real
+ * arch_prctl (0): from AT_HWCAP2, or 0 by --no-fsgsbase (entry.S). */
+extern unsigned char ufork_fsgsbase;
+int sud_check(int allow_fsgsbase, char *err, size_t errlen);
+uintptr_t host_fs_base(void);
 int host_signals_init(void);
 void block_outside_signals(void);
 void outside_signal(int sig, int from_terminal);	/* async-signal-safe */

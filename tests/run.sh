@@ -23,7 +23,8 @@
 # Environment:
 #   UFORK               runtime binary (default: build/ufork)
 #   UFORK_TEST_TIMEOUT  seconds per run (default 30); a hung run is killed
-#                       (SIGTERM, then SIGKILL 5 s later)
+#                       (SIGTERM, then SIGKILL 5 s later).  A CLI script, which
+#                       may run many programs, gets four times as long.
 #   UFORK_UNIT_TIMEOUT  seconds for `make -s unit` (default 600)
 set -u
 
@@ -98,27 +99,28 @@ show() {
 
 # run_in_tmp OUT ERR CMD...: run CMD in a fresh temp dir with stdin from
 # /dev/null, no core dumps and a timeout; sets $status to its shell status
-# and $timed_out to 1 if the timeout fired.
+# and $timed_out to 1 if the timeout fired.  $limit: the timeout (default
+# $TIMEOUT).
 run_in_tmp() {
-    local out=$1 err=$2 dir start=$SECONDS
+    local out=$1 err=$2 dir start=$SECONDS limit=${limit:-$TIMEOUT}
     shift 2
     dir=$(mktemp -d "$WORK/run.XXXXXX")
     # The braces + 2>/dev/null silence bash's "Segmentation fault" job notices.
     {
-        (cd "$dir" && ulimit -c 0 && exec timeout -k 5 "$TIMEOUT" "$@") \
+        (cd "$dir" && ulimit -c 0 && exec timeout -k 5 "$limit" "$@") \
             </dev/null >"$out" 2>"$err"
     } 2>/dev/null
     status=$?
     timed_out=0
-    if [ "$status" = 124 ] || { [ "$status" = 137 ] && [ $((SECONDS - start)) -ge "$TIMEOUT" ]; }; then
+    if [ "$status" = 124 ] || { [ "$status" = 137 ] && [ $((SECONDS - start)) -ge "$limit" ]; }; then
         timed_out=1
     fi
     chmod -R u+rwx "$dir" 2>/dev/null
     rm -rf "$dir"
 }
 
-describe_status() { # describe_status STATUS TIMED_OUT: human note for a status
-    if [ "${2:-0}" = 1 ]; then echo " (timed out after ${TIMEOUT}s)"; return; fi
+describe_status() { # describe_status STATUS TIMED_OUT [LIMIT]: human note for a status
+    if [ "${2:-0}" = 1 ]; then echo " (timed out after ${3:-$TIMEOUT}s)"; return; fi
     case $1 in
         0) ;;
         *) if [ "$1" -gt 128 ]; then echo " (signal $(($1 - 128)): $(kill -l $(($1 - 128)) 2>/dev/null))"; fi ;;
@@ -213,7 +215,7 @@ for script in "$ROOT"/tests/cli/*.sh; do
     name=cli/$(basename "$script" .sh)
     selected "$name" || continue
     out=$WORK/cli.out err=$WORK/cli.err
-    run_in_tmp "$out" "$err" bash "$script"
+    limit=$((TIMEOUT * 4)) run_in_tmp "$out" "$err" bash "$script"
     cat "$err" >>"$out"
     case $status in
         0)
@@ -225,7 +227,7 @@ for script in "$ROOT"/tests/cli/*.sh; do
             ;;
         *)
             fail "$name"
-            echo "    exit status $status$(describe_status "$status" "$timed_out")"
+            echo "    exit status $status$(describe_status "$status" "$timed_out" $((TIMEOUT * 4)))"
             if [ "$verbose" = 1 ]; then show "$out" 200; else show "$out" 20; fi
             ;;
     esac

@@ -78,3 +78,51 @@ build_static_pie() {
     write_hello "$SCRATCH/hello.c"
     "$ROOT/tools/ufork-cc" -O2 -o "$1" "$SCRATCH/hello.c" || fail "tools/ufork-cc failed"
 }
+
+# differential_all OPTIONS...: every differential program that tests/run.sh
+# built into build/tests, run natively and as `ufork run OPTIONS... PROG
+# ARGS` (stdin /dev/null, own temp dir, 20 s each), compared as tests/run.sh
+# compares them.  A difference is printed, unless the script defines
+# accept_difference NAME NATIVE-OUT UFORK-OUT NATIVE-STATUS UFORK-STATUS and
+# it returns 0, and only those for which `wanted NAME` returns 0 if the script
+# defines wanted.  Sets $n (programs run) and $failed (programs that differ).
+differential_all() {
+    local src name bin line ns us
+    local -a args
+    export UFORK_TEST_ENV=differential
+    failed=0 n=0
+    for src in "$ROOT"/tests/prog/*.c; do
+        name=$(basename "$src" .c)
+        bin=$ROOT/build/tests/$name
+        [ -x "$bin" ] || continue
+        if declare -F wanted >/dev/null && ! wanted "$name"; then continue; fi
+        args=()
+        if [ -f "$ROOT/tests/prog/$name.args" ]; then
+            line=$(head -n 1 "$ROOT/tests/prog/$name.args")
+            eval "args=($line)"
+        fi
+        run_one "$SCRATCH/n.out" "$bin" "${args[@]}"
+        ns=$rstatus
+        run_one "$SCRATCH/u.out" "$UFORK" run "$@" "$bin" "${args[@]}"
+        us=$rstatus
+        n=$((n + 1))
+        if [ "$ns" = "$us" ] && cmp -s "$SCRATCH/n.out" "$SCRATCH/u.out"; then continue; fi
+        if declare -F accept_difference >/dev/null &&
+            accept_difference "$name" "$SCRATCH/n.out" "$SCRATCH/u.out" "$ns" "$us"; then continue; fi
+        echo "differs: $name (status native=$ns ufork $*=$us)"
+        diff -u --label native --label ufork "$SCRATCH/n.out" "$SCRATCH/u.out" | head -n 15
+        failed=$((failed + 1))
+    done
+    [ "$n" -gt 0 ] || skip "no differential programs built in build/tests (run bash tests/run.sh first)"
+}
+
+# run_one OUT CMD...: CMD in its own temp dir, stdin /dev/null, stdout to OUT,
+# 20 s at most; sets $rstatus
+run_one() {
+    local out=$1 dir
+    shift
+    dir=$(mktemp -d "$SCRATCH/run.XXXXXX")
+    { (cd "$dir" && ulimit -c 0 && exec timeout -k 2 20 "$@") </dev/null >"$out" 2>/dev/null; } 2>/dev/null
+    rstatus=$?
+    rm -rf "$dir"
+}
