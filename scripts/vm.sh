@@ -136,14 +136,14 @@ module_files() { # the module files of $MODULES, in load order
 }
 
 build_initrd() { # build_initrd OUT
-    local dir m n=10
+    local dir m out n=10
     dir=$(mktemp -d "$VM/initrd.XXXXXX")
     mkdir -p "$dir/bin" "$dir/lib/modules"
     cp /bin/busybox "$dir/bin/busybox"
     cp "$ROOT/scripts/vm/init" "$dir/init"
     chmod 755 "$dir/init"
     for m in $(module_files); do
-        local out=$dir/lib/modules/$n-$(basename "${m%.ko*}").ko
+        out=$dir/lib/modules/$n-$(basename "${m%.ko*}").ko
         case $m in
             *.ko) cp "$MODDIR/$m" "$out" ;;
             *.ko.gz) gzip -dc "$MODDIR/$m" >"$out" ;;
@@ -171,6 +171,7 @@ fi
 # ---------------------------------------------------------------------- run
 RUN=$(mktemp -d "$VM/run.XXXXXX")
 pids=()
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
     [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
     rm -rf "$RUN"
@@ -200,6 +201,7 @@ append="console=ttyS0 panic=-1 mitigations=off ufork_run=\"$RUN\" ufork_dir=\"$R
 [ "$VERBOSE" = 1 ] || append="quiet $append"
 security=passthrough
 [ "$(id -u)" -eq 0 ] || security=none # an unprivileged QEMU cannot chown
+# shellcheck disable=SC2054 # commas inside options
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-smap,-la57
     -smp "$SMP" -m "$MEM" -nodefaults -no-user-config -display none -no-reboot
     -kernel "$KERNEL" -initrd "$INITRD" -append "$append"
