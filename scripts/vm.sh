@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# scripts/vm.sh: run a command inside a QEMU (TCG) guest whose CPU has
+# FSGSBASE and PKU, for hosts that lack them (or /dev/kvm).
+#
+#   bash scripts/vm.sh CMD...
+#
+# CMD (its words joined by spaces, then read as one shell command line, as
+# ssh does) runs with bash as root in the checkout this script belongs to;
+# vm.sh exits with CMD's exit status.  CMD's stdout and stderr stream to
+# vm.sh's stdout and stderr; its stdin is /dev/null.
+#
+# How it works.  The guest is Debian 12's kernel (linux-image-amd64, 6.1) on
+# `qemu-system-x86_64 -accel tcg -cpu max,-smap,-la57`: max gives the guest
+# fsgsbase, pku and ospke on any host (-smap: QEMU 7.2's TCG faults on an
+# iretq in user mode with SMAP; -la57: plain 4-level paging).  There is no
+# disk image: a small busybox initramfs (its /init is scripts/vm/init, built
+# once into build/vm/ and rebuilt when busybox, the kernel's modules,
+# scripts/vm/init or this script change) loads the 9p/virtio modules from
+# the host's /lib/modules/VERSION, mounts the host's / read-write over 9p
+# (-virtfs), chroots into it with its own /proc, /sys, /dev and a tmpfs /tmp
+# (a checkout under /tmp stays visible), and runs the script build/vm/run.*/cmd
+# that vm.sh wrote: the exports below, `cd` to the checkout, CMD.  The guest
+# writes CMD's exit status into build/vm/run.*/status and powers off.  Serial
+# ports: ttyS0 is the guest console (kept in build/vm/run.*/console, shown
+# only on failure or with UFORK_VM_VERBOSE=1), ttyS1 and ttyS2 carry CMD's
+# stdout and stderr (QEMU writes them into FIFOs that vm.sh copies out).  The
+# guest has no network (only lo) and installs nothing: missing host packages
+# are installed first, like scripts/deps.sh does (as root with apt-get, else
+# the command to run is printed).  Boot takes about 8 s.  TCG is for
+# functional tests: no timings from it, except ratios inside one guest run.
+#
+# The guest's environment: PATH, HOME=/root, CI if set, every UFORK_*
+# variable but UFORK_VM_*, and UFORK_TEST_TIMEOUT=120 unless set (the test
+# programs run many times slower than natively).
+#
+# Environment:
+#   UFORK_VM_TIMEOUT  seconds before the guest is killed (default 3600);
+#                     vm.sh then exits 124
+#   UFORK_VM_MEM      guest memory (default 4G)
+#   UFORK_VM_SMP      guest CPUs, each a host thread (default 2)
+#   UFORK_VM_KERNEL   guest kernel (default: the newest /boot/vmlinuz-6.1.*-amd64);
+#                     its modules are /lib/modules/VERSION, VERSION taken
+#                     from the file name vmlinuz-VERSION
+#   UFORK_VM_VERBOSE  1: show the QEMU command line and the guest console
+#
+# Exit status: CMD's; 124 when the guest timed out; 127 when the guest could
+# not run CMD (packages missing, no kernel, QEMU or the guest failed).
+set -eu
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VM=$ROOT/build/vm
+TIMEOUT=${UFORK_VM_TIMEOUT:-3600}
+MEM=${UFORK_VM_MEM:-4G}
+SMP=${UFORK_VM_SMP:-2}
+VERBOSE=${UFORK_VM_VERBOSE:-0}
+# Loaded with their dependencies (modules.dep), dependencies first.
+MODULES="virtio_pci 9pnet_virtio 9p"
+
+err() { echo "vm.sh: $*" >&2; }
+
+usage() { sed -n '2,/^set -eu/{/^set -eu/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+case ${1-} in
+    '') usage >&2; exit 2 ;;
+    -h | --help) usage; exit 0 ;;
+esac
+case $ROOT in
+    *[,\"]*) err "the checkout's path must not contain ',' or '\"': $ROOT"; exit 127 ;;
+esac
+
+# ------------------------------------------------------------ host packages
+newest_kernel() { # the newest /boot/vmlinuz-6.1.*-amd64, or nothing
+    local k
+    for k in /boot/vmlinuz-6.1.*-amd64; do [ -f "$k" ] && echo "$k"; done | sort -V | tail -n 1
+}
+installed() { # installed PACKAGE
+    [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
+}
+check() {
+    missing=""
+    command -v qemu-system-x86_64 >/dev/null || missing="$missing qemu-system-x86"
+    installed busybox-static || missing="$missing busybox-static"
+    if [ -z "${UFORK_VM_KERNEL:-}" ] && [ -z "$(newest_kernel)" ]; then
+        missing="$missing linux-image-amd64"
+        # The kernel package needs an initramfs generator, which its postinst
+        # hook then runs for the new kernel (we never use that initrd).  Left
+        # to itself apt picks initramfs-tools, which pulls in udev and
+        # upgrades systemd in this container; tiny-initramfs is small and its
+        # hook takes a second.  An installed generator is used as it is.
+        installed initramfs-tools || installed dracut || installed tiny-initramfs ||
+            missing="$missing tiny-initramfs"
+    fi
+    return 0
+}
+check
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        err "missing packages:$missing; run: sudo apt-get update && sudo apt-get install -y --no-install-recommends$missing"
+        exit 127
+    fi
+    err "installing:$missing"
+    mkdir -p "$VM"
+    log=$VM/apt.log
+    export DEBIAN_FRONTEND=noninteractive
+    # shellcheck disable=SC2086
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; } >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        err "apt-get install$missing failed (log: $log)"
+        exit 127
+    fi
+    check
+    [ -z "$missing" ] || { err "still missing after install:$missing"; exit 127; }
+fi
+
+KERNEL=${UFORK_VM_KERNEL:-$(newest_kernel)}
+[ -f "$KERNEL" ] || { err "guest kernel not found: $KERNEL"; exit 127; }
+KVER=$(basename "$KERNEL")
+KVER=${KVER#vmlinuz-}
+MODDIR=/lib/modules/$KVER
+[ -f "$MODDIR/modules.dep" ] || { err "no $MODDIR/modules.dep for the guest kernel $KERNEL"; exit 127; }
+
+# ---------------------------------------------------------------- initramfs
+module_files() { # the module files of $MODULES, in load order
+    local name line deps i seen=" "
+    for name in $MODULES; do
+        line=$(grep -E "(^|/)$name\.ko(\.[a-z]+)?:" "$MODDIR/modules.dep") ||
+            { err "module $name not found in $MODDIR/modules.dep"; return 1; }
+        # shellcheck disable=SC2206 # paths without spaces
+        deps=(${line#*:})
+        for ((i = ${#deps[@]} - 1; i >= -1; i--)); do
+            if [ "$i" -ge 0 ]; then m=${deps[i]}; else m=${line%%:*}; fi
+            case $seen in *" $m "*) continue ;; esac
+            seen="$seen$m "
+            echo "$m"
+        done
+    done
+}
+
+build_initrd() { # build_initrd OUT
+    local dir m out n=10
+    dir=$(mktemp -d "$VM/initrd.XXXXXX")
+    mkdir -p "$dir/bin" "$dir/lib/modules"
+    cp /bin/busybox "$dir/bin/busybox"
+    cp "$ROOT/scripts/vm/init" "$dir/init"
+    chmod 755 "$dir/init"
+    for m in $(module_files); do
+        out=$dir/lib/modules/$n-$(basename "${m%.ko*}").ko
+        case $m in
+            *.ko) cp "$MODDIR/$m" "$out" ;;
+            *.ko.gz) gzip -dc "$MODDIR/$m" >"$out" ;;
+            *.ko.xz) xz -dc "$MODDIR/$m" >"$out" ;;
+            *.ko.zst) zstd -qdc "$MODDIR/$m" >"$out" ;;
+            *) err "cannot unpack $m"; return 1 ;;
+        esac
+        n=$((n + 1))
+    done
+    (cd "$dir" && find . | busybox cpio -o -H newc -R 0:0 2>/dev/null) | gzip -1 >"$1.tmp"
+    mv -f "$1.tmp" "$1"
+    rm -rf "$dir"
+}
+
+mkdir -p "$VM"
+INITRD=$VM/initrd-$KVER.gz
+fresh=1
+for input in /bin/busybox "$ROOT/scripts/vm/init" "${BASH_SOURCE[0]}" "$MODDIR/modules.dep"; do
+    [ -f "$INITRD" ] && [ "$INITRD" -nt "$input" ] || fresh=0
+done
+if [ "$fresh" = 0 ]; then
+    build_initrd "$INITRD" || { err "cannot build the initramfs $INITRD"; exit 127; }
+fi
+
+# ---------------------------------------------------------------------- run
+RUN=$(mktemp -d "$VM/run.XXXXXX")
+pids=()
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+    [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
+    rm -rf "$RUN"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+{
+    echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root'
+    echo "export UFORK_TEST_TIMEOUT=120"
+    for v in CI $(compgen -e | grep '^UFORK_' | grep -v '^UFORK_VM_'); do
+        [ -n "${!v+set}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+    done
+    printf 'cd -- %q || exit 127\n' "$ROOT"
+    printf '%s\n' "$*"
+} >"$RUN/cmd"
+
+for p in con out err; do mkfifo "$RUN/$p.in" "$RUN/$p.out"; done
+if [ "$VERBOSE" = 1 ]; then cat "$RUN/con.out" >&2 & else cat "$RUN/con.out" >"$RUN/console" & fi
+pids+=($!)
+cat "$RUN/out.out" &
+pids+=($!)
+cat "$RUN/err.out" >&2 &
+pids+=($!)
+
+append="console=ttyS0 panic=-1 mitigations=off ufork_run=\"$RUN\" ufork_dir=\"$ROOT\""
+[ "$VERBOSE" = 1 ] || append="quiet $append"
+security=passthrough
+[ "$(id -u)" -eq 0 ] || security=none # an unprivileged QEMU cannot chown
+# shellcheck disable=SC2054 # commas inside options
+qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-smap,-la57
+    -smp "$SMP" -m "$MEM" -nodefaults -no-user-config -display none -no-reboot
+    -kernel "$KERNEL" -initrd "$INITRD" -append "$append"
+    -virtfs "local,path=/,mount_tag=host,security_model=$security,multidevs=remap"
+    -serial "pipe:$RUN/con" -serial "pipe:$RUN/out" -serial "pipe:$RUN/err")
+[ "$VERBOSE" = 1 ] && err "${qemu[*]}"
+
+rc=0
+timeout --foreground -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null || rc=$?
+# A cat still waiting for QEMU to open its FIFO (QEMU failed early) opens it now.
+for p in con out err; do : <>"$RUN/$p.out"; done
+wait "${pids[@]}" || true
+pids=()
+
+show_console() {
+    [ "$VERBOSE" = 1 ] || [ ! -s "$RUN/console" ] && return 0
+    echo "vm.sh: last lines of the guest console:" >&2
+    tail -n 20 "$RUN/console" | sed 's/^/    /' >&2
+}
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    err "the guest timed out after ${TIMEOUT}s (UFORK_VM_TIMEOUT) running: $*"
+    show_console
+    exit 124
+fi
+status=$(cat "$RUN/status" 2>/dev/null || true)
+case $status in
+    '' | *[!0-9]*)
+        if [ "$rc" != 0 ]; then
+            err "qemu-system-x86_64 failed (exit $rc)"
+        else
+            err "the guest stopped without reporting CMD's exit status"
+        fi
+        show_console
+        exit 127
+        ;;
+esac
+exit "$status"
