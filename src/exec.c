@@ -5,9 +5,11 @@
  * are copied out of the old image first, the new file is checked (ELF
  * static-PIE, or a `#!` script whose interpreter is one) before the point of
  * no return, then other threads are ended, the slot is emptied, the new image
- * and stack are mapped, close-on-exec fds are closed, handled signals go back
- * to SIG_DFL (ignored ones and the mask stay), and the calling thread enters
- * the new program through its SIGSYS frame.  A dynamically linked program
+ * and stack are mapped, close-on-exec fds are closed (close_on_exec: from
+ * /proc/thread-self/fd, or by trying each fd number where that cannot be
+ * listed; never skipped), handled signals go back to SIG_DFL (ignored ones
+ * and the mask stay), and the calling thread enters the new program through
+ * its SIGSYS frame.  A dynamically linked program
  * cannot run in a µprocess: execve answers ENOEXEC (documented).  /bin/sh is
  * the static-PIE shell given by --shell (default: apps/dash next to the
  * ufork binary, built by `make dash`), since Debian's is dynamic.
@@ -20,10 +22,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -206,28 +210,87 @@ static void other_threads_exit(struct uthread *t)
 	}
 }
 
-/* Closes the close-on-exec fds of the calling thread's (the µprocess's) table. */
+/*
+ * Close-on-exec.  The host kernel never execs (the µprocess's host thread
+ * goes on running the runtime), so the runtime closes the flagged fds of
+ * the calling thread's table, which is the µprocess's own (exec took its own
+ * copy first if it shared its parent's: fdshare.c).  Spared: the runtime's
+ * fds (is_runtime_fd) and the new image's memfd, which stays below fd_floor
+ * when the runtime's range is full.
+ *
+ * Fast: list /proc/thread-self/fd, closing as the listing goes (the kernel
+ * resumes a listing after the last fd it returned, so closing those behind
+ * is safe, and there is no bound on how many).  Listing needs a free fd and
+ * procfs: with a full table (EMFILE), no /proc, or a listing that fails
+ * part-way, every fd number the µprocess can have is tried with F_GETFD
+ * instead - [0, fd_top] and, above the runtime's range, up to the host's
+ * RLIMIT_NOFILE (which only ever grows: lowered limits are the runtime's).
+ * Nothing is skipped silently.
+ */
+static int cloexec_spared(struct uproc *p, int fd)
+{
+	return is_runtime_fd(fd) || (p->img && fd == p->img->memfd);
+}
+
+static void cloexec_close(struct uproc *p, int fd)
+{
+	if (p->sigfds)
+		signalfd_forget(p, fd);
+	locks_close(p, fd);
+	close(fd);
+}
+
+static void cloexec_try(struct uproc *p, int fd)
+{
+	if (cloexec_spared(p, fd))
+		return;
+	int fl = fcntl(fd, F_GETFD);
+	if (fl >= 0 && (fl & FD_CLOEXEC))
+		cloexec_close(p, fd);
+}
+
+static void close_on_exec_walk(struct uproc *p)
+{
+	int top = __atomic_load_n(&p->fd_top, __ATOMIC_RELAXED);
+	if (top >= fd_floor)
+		top = fd_floor - 1;
+	for (int fd = 0; fd <= top; fd++)
+		cloexec_try(p, fd);
+	struct rlimit rl;
+	long end = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < INT_MAX ? (long)rl.rlim_cur
+									      : INT_MAX;
+	for (long fd = fd_floor + 24; fd < end; fd++)
+		cloexec_try(p, (int)fd);
+}
+
 static void close_on_exec(struct uproc *p)
 {
 	DIR *d = opendir("/proc/thread-self/fd");
-	if (!d)
+	if (!d) {
+		if (trace_syscalls)
+			ulog("ufork: execve: /proc/thread-self/fd: %s; trying each fd\n", strerror(errno));
+		close_on_exec_walk(p);
 		return;
-	int dfd = dirfd(d), fds[1024], n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) && n < 1024) {
-		int fd = atoi(e->d_name);
-		if (e->d_name[0] == '.' || fd == dfd || is_runtime_fd(fd))
-			continue;
-		int fl = fcntl(fd, F_GETFD);
-		if (fl >= 0 && (fl & FD_CLOEXEC))
-			fds[n++] = fd;
 	}
+	int dfd = dirfd(d);
+	struct dirent *e;
+	for (;;) {
+		errno = 0;
+		if (!(e = readdir(d)))
+			break;
+		if (e->d_name[0] == '.')
+			continue;
+		int fd = atoi(e->d_name);
+		if (fd != dfd)
+			cloexec_try(p, fd);
+	}
+	int err = errno;
 	closedir(d);
-	for (int i = 0; i < n; i++) {
-		if (p->sigfds)
-			signalfd_forget(p, fds[i]);
-		locks_close(p, fds[i]);
-		close(fds[i]);
+	if (err) {	/* the listing failed part-way: try every fd */
+		if (trace_syscalls)
+			ulog("ufork: execve: reading /proc/thread-self/fd: %s; trying each fd\n",
+			     strerror(err));
+		close_on_exec_walk(p);
 	}
 }
 
