@@ -259,7 +259,7 @@ static void close_on_exec_walk(struct uproc *p)
 	struct rlimit rl;
 	long end = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < INT_MAX ? (long)rl.rlim_cur
 									      : INT_MAX;
-	for (long fd = fd_floor + 24; fd < end; fd++)
+	for (long fd = fd_floor + RUNTIME_FDS; fd < end; fd++)
 		cloexec_try(p, (int)fd);
 }
 

@@ -21,7 +21,7 @@ int fd_floor = 1000;
 
 int is_runtime_fd(long fd)
 {
-	return fd >= fd_floor && fd < fd_floor + 24;
+	return fd >= fd_floor && fd < fd_floor + RUNTIME_FDS;
 }
 
 /* Moves a runtime fd into the protected range (closes the original). */
@@ -131,13 +131,13 @@ long sys_close_range(struct sysctx *c, long a[6])
 	unsigned long lo = a[0], hi = a[1];
 	if (lo > hi)
 		return -EINVAL;
-	if (hi >= (unsigned long)fd_floor && lo < (unsigned long)fd_floor + 24) {
+	if (hi >= (unsigned long)fd_floor && lo < (unsigned long)fd_floor + RUNTIME_FDS) {
 		long b[6] = { lo, fd_floor - 1, a[2] };
 		long r = 0;
 		if (lo < (unsigned long)fd_floor)
 			r = host_syscall_cancellable(c->t, SYS_close_range, b);
-		if (r == 0 && hi >= (unsigned long)fd_floor + 24) {
-			b[0] = fd_floor + 24;
+		if (r == 0 && hi >= (unsigned long)fd_floor + RUNTIME_FDS) {
+			b[0] = fd_floor + RUNTIME_FDS;
 			b[1] = hi;
 			r = host_syscall_cancellable(c->t, SYS_close_range, b);
 		}

@@ -83,7 +83,7 @@ static struct spare *thread_unlink(struct uthread *t, int own_host_thread, struc
 	free(t);
 	if (last && own_host_thread && !others) {	/* the runtime's own fds stay usable */
 		syscall(SYS_close_range, 0, __atomic_load_n(&p->fd_top, __ATOMIC_RELAXED), 0);
-		syscall(SYS_close_range, fd_floor + 24, ~0U, 0);
+		syscall(SYS_close_range, fd_floor + RUNTIME_FDS, ~0U, 0);
 	}
 	if (last)
 		proc_release(p, &donor);

@@ -540,7 +540,8 @@ int tty_host_fg_locked(void);
 /* ---- misc ------------------------------------------------------------- */
 
 extern int log_fd;		/* runtime-owned dup of stderr */
-extern int fd_floor;		/* runtime fds live at >= fd_floor */
+extern int fd_floor;		/* runtime fds live in [fd_floor, fd_floor + RUNTIME_FDS) */
+#define RUNTIME_FDS 24
 void fd_note(struct sysctx *c, const long a[6], long ret);
 int fd_top_scan(void);
 int is_runtime_fd(long fd);
