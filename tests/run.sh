@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/run.sh: ufork test runner.
 #
-#   bash tests/run.sh [-v] [name-filter...]
+#   bash tests/run.sh [-v] [--skip GLOB]... [name-filter...]
 #
 # 1. Differential tests: every tests/prog/NAME.c is built with tools/ufork-cc
 #    into build/tests/NAME, then run natively and as `$UFORK run build/tests/NAME`.
@@ -19,6 +19,8 @@
 # A filter is a shell glob matched against any part of a test name: prog tests
 # are named NAME, CLI tests cli/NAME, unit tests unit/NAME. With filters, the
 # unit step runs only if a filter starts with "unit" (e.g. `unit`, `unit/elf`).
+# `--skip GLOB` leaves out the tests it matches the same way (`--skip unit`
+# leaves out the unit step); the final line then says how many were left out.
 #
 # Environment:
 #   UFORK               runtime binary (default: build/ufork)
@@ -34,10 +36,14 @@ usage() { sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}";
 
 verbose=0
 filters=()
+skips=()
 while [ $# -gt 0 ]; do
     case $1 in
         -v) verbose=1 ;;
         -h|--help) usage; exit 0 ;;
+        --skip) [ $# -ge 2 ] || { echo "run.sh: --skip needs a GLOB" >&2; exit 2; }
+                skips+=("$2"); shift ;;
+        --skip=*) skips+=("${1#*=}") ;;
         --) shift; filters+=("$@"); break ;;
         -*) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
         *) filters+=("$1") ;;
@@ -74,14 +80,20 @@ trap 'exit 130' INT TERM
 passed=0
 failed=0
 
-selected() { # selected NAME: does NAME match the filters?
-    [ ${#filters[@]} -eq 0 ] && return 0
-    local f
-    for f in "${filters[@]}"; do
+skipped=0
+matches() { # matches NAME GLOB...: does any GLOB match part of NAME?
+    local name=$1 f
+    shift
+    for f in "$@"; do
         # shellcheck disable=SC2053
-        [[ $1 == *$f* ]] && return 0
+        [[ $name == *$f* ]] && return 0
     done
     return 1
+}
+selected() { # selected NAME: does NAME match the filters and no --skip?
+    [ ${#filters[@]} -eq 0 ] || matches "$1" "${filters[@]}" || return 1
+    [ ${#skips[@]} -gt 0 ] && matches "$1" "${skips[@]}" && { skipped=$((skipped + 1)); return 1; }
+    return 0
 }
 
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
@@ -243,6 +255,11 @@ else
         [[ unit/ == *$f* || $f == unit* ]] && run_unit=1
     done
 fi
+for f in "${skips[@]}"; do
+    # shellcheck disable=SC2053
+    [ "$run_unit" = 1 ] && [[ unit/ == *$f* || $f == unit* ]] &&
+        { run_unit=0; echo "SKIP unit: left out (--skip $f)"; }
+done
 if [ "$run_unit" = 1 ]; then
     if (cd "$ROOT" && make -n unit) >/dev/null 2>&1; then
         log=$WORK/unit.log
@@ -284,5 +301,6 @@ if [ $((passed + failed)) -eq 0 ] && [ ${#filters[@]} -gt 0 ]; then
     echo "0 passed, 0 failed"
     exit 1
 fi
+[ "$skipped" -eq 0 ] || echo "($skipped left out by --skip)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -49,6 +49,11 @@ if [ ! -x "$SERVER" ] || [ ! -x "$CLI" ] || [ ! -x "$CHECK" ]; then
 fi
 
 # --- processes: everything started here is killed on exit ------------------
+# Servers die after LIFE seconds at most: 85 s, scaled like the test's own
+# limit by UFORK_TEST_TIMEOUT (default 30; the QEMU guest of scripts/vm.sh
+# sets 120, where the whole script takes about 110 s).
+LIFE=$((85 * ${UFORK_TEST_TIMEOUT:-30} / 30))
+[ "$LIFE" -ge 85 ] || LIFE=85
 PIDS=()
 # tree PID: PID and its descendants (timeout -> ufork run -> runtime, or a
 # server and its save child), up to 4 levels
@@ -103,7 +108,7 @@ field() { rc "$1" info "$2" | sed -n "s/^$3://p"; }
 start_ufork() {
     local name=$1 port=$2 dir=$3
     shift 3
-    timeout -k 2 85 "$UFORK" run --stats "$SERVER" --port "$port" --bind 127.0.0.1 --save "" \
+    timeout -k 2 "$LIFE" "$UFORK" run --stats "$SERVER" --port "$port" --bind 127.0.0.1 --save "" \
         --dir "$dir" --enable-debug-command local "$@" \
         </dev/null >"$SCRATCH/$name.log" 2>"$SCRATCH/$name.err" &
     TPID=$!
@@ -123,7 +128,7 @@ start_ufork() {
 start_native() {
     local name=$1 port=$2 dir=$3
     shift 3
-    timeout -k 2 60 "$SERVER" --port "$port" --bind 127.0.0.1 --save "" \
+    timeout -k 2 "$LIFE" "$SERVER" --port "$port" --bind 127.0.0.1 --save "" \
         --dir "$dir" --enable-debug-command local "$@" \
         </dev/null >"$SCRATCH/$name.log" 2>&1 &
     NPID=$!
