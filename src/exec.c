@@ -344,6 +344,7 @@ static long do_execve(struct sysctx *c, const char *path, uintptr_t uargv, uintp
 		p->slot = s;
 		p->borrowed = 0;
 	} else {
+		lazy_exit(p);
 		arena_reserve(p->slot.base, p->slot.size);
 	}
 	vma_free(&p->vmas);

@@ -26,7 +26,8 @@
  *     parent's next spare is made when it next waits (for a child, or for
  *     events: idle time), unless the child gives its thread back when it
  *     ends (spare_donor).
- * Copy strategies other than full copy plug in at copy_memory().
+ * With --copy=coa, large private regions are staged instead (step 3, at
+ * stage_region; fork_lazy.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,7 +49,7 @@ int show_stats;
 
 struct fork_stat {
 	int parent, child, recycled, spare;
-	size_t bytes, words;
+	size_t bytes, words, staged;
 	long ns_stop, ns_copy, ns_start;
 };
 
@@ -68,23 +69,25 @@ void fork_stats_print(void)
 	if (!show_stats)
 		return;
 	int n = __atomic_load_n(&nstats, __ATOMIC_ACQUIRE);
-	size_t bytes = 0, words = 0;
+	size_t bytes = 0, words = 0, staged = 0;
 	ulog("ufork: %d fork%s\n", n, n == 1 ? "" : "s");
 	for (int i = 0; i < n && i < MAX_STATS; i++) {
 		struct fork_stat *s = &stats[i];
 		bytes += s->bytes;
 		words += s->words;
+		staged += s->staged;
 		if (i < 10)
-			ulog("ufork: fork %d->%d: copied %zu bytes, relocated %zu words%s; "
-			     "stop %ld us, copy+relocate %ld us, child start %ld us%s\n",
-			     s->parent, s->child, s->bytes, s->words,
+			ulog("ufork: fork %d->%d: copied %zu bytes, relocated %zu words, staged %zu "
+			     "bytes%s; stop %ld us, copy+relocate %ld us, child start %ld us%s\n",
+			     s->parent, s->child, s->bytes, s->words, s->staged,
 			     s->recycled ? " (recycled slot)" : "", s->ns_stop / 1000,
 			     s->ns_copy / 1000, s->ns_start / 1000,
 			     s->spare ? " (spare thread)" : "");
 	}
 	if (n > 10)
 		ulog("ufork: (%d more forks)\n", n - 10);
-	ulog("ufork: total copied %zu bytes, relocated %zu words\n", bytes, words);
+	ulog("ufork: total copied %zu bytes, relocated %zu words, staged %zu bytes\n", bytes,
+	     words, staged);
 }
 
 /* Parks a thread while its µprocess is being copied by a fork, or is
@@ -481,7 +484,7 @@ static int job_close(struct fork_job *j, struct fork_stat *st)
 
 static int helpable(const struct vma *v)
 {
-	return (v->kind == VMA_BRK || v->kind == VMA_STACK || v->kind == VMA_ANON ||
+	return !lazy_ok(v) && (v->kind == VMA_BRK || v->kind == VMA_STACK || v->kind == VMA_ANON ||
 		(v->kind == VMA_IMAGE && (v->prot & PROT_WRITE))) &&
 	       !(v->flags & (VMA_DONTFORK | VMA_WIPEONFORK));
 }
@@ -558,6 +561,21 @@ void fork_help(struct fork_job *j)
 	__atomic_sub_fetch(&j->users, 1, __ATOMIC_ACQ_REL);
 }
 
+/* --copy=coa: the parent's region v is staged for the child rather than
+ * copied (fork_lazy.c); 1 when it is to be copied after all. */
+static int stage_region(struct lz_set *lz, struct uproc *p, struct uproc *child,
+			const struct vma *v, struct fork_stat *st)
+{
+	if (!lz || !lazy_ok(v))
+		return 1;
+	int r = lazy_stage(lz, v);
+	if (r)
+		return r;
+	uintptr_t delta = child->slot.base - p->slot.base;
+	st->staged += v->end - v->start;
+	return child_map_add(child, v->start + delta, v->end + delta, v->prot, v->flags, v->kind);
+}
+
 /*
  * Into a kept slot (the last occupant ran the same program): kept memory
  * where the parent has none is dropped, the parent's private regions are
@@ -566,7 +584,7 @@ void fork_help(struct fork_job *j)
  * differs).
  */
 static int copy_into_kept(struct uproc *p, struct uproc *child, struct fork_stat *st,
-			  struct fork_job *job)
+			  struct fork_job *job, struct lz_set *lz)
 {
 	uintptr_t delta = child->slot.base - p->slot.base;
 	struct vma_list *kept = &child->recycled;
@@ -596,7 +614,10 @@ static int copy_into_kept(struct uproc *p, struct uproc *child, struct fork_stat
 	job_open(job, p, child, kept);
 	for (int i = 0; i < n && r >= 0; i++) {
 		const struct vma *v = &p->vmas.v[i];
-		if (chunked(job, i, v))
+		int sr = stage_region(lz, p, child, v, st);
+		if (sr != 1)
+			r = sr;
+		else if (chunked(job, i, v))
 			r = copy_chunks(job, i, v, st);
 		else if (!job_claim(job, i))
 			continue;	/* the helper's */
@@ -619,13 +640,13 @@ static int copy_into_kept(struct uproc *p, struct uproc *child, struct fork_stat
 	return r < 0 ? r : e < 0 ? e : share_area(p, child);
 }
 
-static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *st,
-		       struct fork_job *job)
+static int copy_regions(struct uproc *p, struct uproc *child, struct fork_stat *st,
+			struct fork_job *job, struct lz_set *lz)
 {
 	uintptr_t delta = child->slot.base - p->slot.base;
 	int r;
 	if (child->recycled.n) {
-		r = copy_into_kept(p, child, st, job);
+		r = copy_into_kept(p, child, st, job, lz);
 		if (r <= 0)
 			return r;
 		arena_reserve(child->slot.base, child->slot.size);
@@ -639,6 +660,11 @@ static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *s
 	job_open(job, p, child, NULL);
 	for (int i = 0; i < p->vmas.n && r >= 0; i++) {
 		const struct vma *v = &p->vmas.v[i];
+		int sr = stage_region(lz, p, child, v, st);
+		if (sr != 1) {
+			r = sr;
+			continue;
+		}
 		if (chunked(job, i, v)) {
 			r = copy_chunks(job, i, v, st);
 			continue;
@@ -663,6 +689,16 @@ static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *s
 	}
 	int e = job_close(job, st);
 	return r < 0 ? r : e < 0 ? e : share_area(p, child);
+}
+
+static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *st,
+		       struct fork_job *job)
+{
+	struct lz_set *lz = copy_mode == COPY_COA ? lazy_begin(p, child) : NULL;
+	int r = copy_regions(p, child, st, job, lz);
+	if (lz)
+		lazy_end(lz);
+	return r;
 }
 
 static uintptr_t reloc1(struct uproc *p, uintptr_t a, uintptr_t delta)
@@ -694,6 +730,8 @@ long sys_fork(struct sysctx *c, long a[6])
 
 	pthread_mutex_lock(&p->lock);
 	stop_others(t);
+	if (p->lazy)
+		lazy_settle(p);	/* all of its memory in place first */
 	/* a single-threaded parent without record locks shares its fd table
 	 * and cwd with the child until one of them changes them (fdshare.c);
 	 * otherwise the spare copies them while we copy the child's memory */

@@ -39,6 +39,10 @@ static void usage(FILE *f)
 		"  --spin-us=N         how long a parent waiting for a child, or a spare\n"
 		"                      thread waiting for the next fork, spins before it\n"
 		"                      sleeps (default 50; 0: never spin)\n"
+		"  --copy=STRATEGY     how fork copies memory: full (default: all of it\n"
+		"                      before fork returns) or coa (copy-on-access: large\n"
+		"                      private regions page by page when either side first\n"
+		"                      touches them; needs userfaultfd)\n"
 		"  --stats             at exit, report each fork: bytes copied, words\n"
 		"                      relocated, time per step\n"
 		"  --shell=PATH        static-PIE shell that µprocesses get as /bin/sh\n"
@@ -230,6 +234,7 @@ int main(int argc, char **argv)
 		{ "keep-slots", required_argument, 0, 'k' },
 		{ "spin-us", required_argument, 0, 'p' },
 		{ "no-fsgsbase", no_argument, 0, 'G' },
+		{ "copy", required_argument, 0, 'c' },
 		{ 0, 0, 0, 0 },
 	};
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -255,6 +260,17 @@ int main(int argc, char **argv)
 		case 'S': show_stats = 1; break;
 		case 'F': fast = 1; break;
 		case 'G': fsgsbase = 0; break;
+		case 'c':
+			if (!strcmp(optarg, "full"))
+				copy_mode = COPY_FULL;
+			else if (!strcmp(optarg, "coa"))
+				copy_mode = COPY_COA;
+			else if (!strcmp(optarg, "copa"))
+				die("--copy=copa is not available: sharing a page between two "
+				    "slots needs memfd-backed slots, which ufork does not have yet");
+			else
+				die("--copy: want full or coa, got '%s'", optarg);
+			break;
 		case 'b':
 			if (access(optarg, X_OK) < 0)
 				die("--shell: %s: %s", optarg, strerror(errno));
@@ -332,6 +348,10 @@ int main(int argc, char **argv)
 		die("cannot create the first µprocess");
 	split_front();
 	fork_init();	/* /proc/self of the runtime, not of the front */
+	if (copy_mode == COPY_COA && lazy_init(err, sizeof err) < 0)
+		die("%s", err);
+	if (copy_mode == COPY_COA && (r = lazy_start()) < 0)
+		die("--copy=coa: cannot start the fault thread: %s", strerror(-r));
 	vdso_init();
 	tty_init(p);	/* the runtime's terminal becomes the first program's */
 	r = proc_start(p, argv + optind, environ);
@@ -347,6 +367,8 @@ int main(int argc, char **argv)
 		ulog("ufork: FS base switched with %s\n",
 		     ufork_fsgsbase ? "wrfsbase (FSGSBASE)" : "arch_prctl (no FSGSBASE)");
 	fork_stats_print();
+	if (show_stats)
+		lazy_stats_print();
 	first_exited(status, 1);	/* --stats: the front waited for this */
 	_exit(0);
 }

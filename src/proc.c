@@ -125,6 +125,7 @@ void proc_discard(struct uproc *p)
 	fdshare_leave(p);
 	signalfd_free(p);
 	proc_drop_shared(p);
+	lazy_exit(p);
 	if (!p->borrowed)
 		slot_free(&p->slot, NULL, NULL, 0);	/* contents unknown: clear */
 	vma_free(&p->vmas);
@@ -410,6 +411,7 @@ void proc_release(struct uproc *p, struct spare **donor)
 	itimer_cancel(p);
 	locks_exit(p);
 	proc_drop_shared(p);
+	lazy_exit(p);
 	if (p->borrowed)
 		exec_vfork_exit(p);	/* the parent's memory is not ours */
 	else

@@ -91,7 +91,8 @@ long sys_mmap(struct sysctx *c, long a[6])
 	} else if (shared) {
 		at = shared_alloc(len);
 	} else {
-		at = vma_find_gap(&p->vmas, p->mmap_lo, p->mmap_hi, len);
+		at = vma_find_gap_aligned(&p->vmas, p->mmap_lo, p->mmap_hi, len,
+					  fd < 0 ? lazy_align(len) : PAGE_SIZE);
 	}
 	if (!at) {
 		pthread_mutex_unlock(&p->lock);
@@ -107,6 +108,8 @@ long sys_mmap(struct sysctx *c, long a[6])
 	int in_area = in_shared_area(at, len);
 	if (fixed && in_area)
 		drop_shared_range(p, at, at + len);	/* this process's own, replaced */
+	else if (fixed)
+		lazy_touch(p, at, len, LAZY_DROP);
 	long r = host_mmap(at, len, prot, hflags, fd, off);
 	if (r >= 0) {
 		vma_insert(&p->vmas, at, at + len, prot, hflags & ~MAP_FIXED,
@@ -139,8 +142,11 @@ long sys_munmap(struct sysctx *c, long a[6])
 	int r = 0;
 	if (in_shared_area(addr, len))
 		drop_shared_range(p, addr, addr + len);	/* others may still map it */
-	else if (!(r = arena_reserve(addr, len)))
-		vma_remove(&p->vmas, addr, addr + len);
+	else {
+		lazy_touch(p, addr, len, LAZY_DROP);
+		if (!(r = arena_reserve(addr, len)))
+			vma_remove(&p->vmas, addr, addr + len);
+	}
 	pthread_mutex_unlock(&p->lock);
 	return r;
 }
@@ -190,6 +196,7 @@ long sys_mprotect(struct sysctx *c, long a[6])
 	if (vma_covered(&p->vmas, addr, addr + len) &&
 	    rlimit_mprotect_ok(p, addr, addr + len, a[2])) {
 		r = syscall(SYS_mprotect, addr, len, a[2]) ? -errno : 0;
+		lazy_touch(p, addr, len, LAZY_KEEP);
 		if (!r)
 			vma_protect(&p->vmas, addr, addr + len, a[2]);
 	}
@@ -207,6 +214,9 @@ long sys_madvise(struct sysctx *c, long a[6])
 	if (!own_range(p, a[0], PAGE_UP(a[1])))
 		return -ENOMEM;
 	long r = syscall(SYS_madvise, a[0], a[1], a[2]) ? -errno : 0;
+	if (r == 0 && (a[2] == MADV_DONTNEED || a[2] == MADV_FREE || a[2] == MADV_REMOVE ||
+		       a[2] == 24 /* MADV_DONTNEED_LOCKED */))
+		lazy_touch(p, a[0], PAGE_UP(a[1]), LAZY_DROP);	/* they read as zero now */
 	int set = 0, clear = 0;
 	switch (a[2]) {	/* what our fork must honour */
 	case MADV_DONTFORK: set = VMA_DONTFORK; break;
@@ -336,6 +346,7 @@ long sys_mremap(struct sysctx *c, long a[6])
 
 	long r;
 	pthread_mutex_lock(&p->lock);
+	lazy_touch(p, old, osz, LAZY_FILL);	/* the host moves what is there */
 	/* Linux wants one vma; ours are not merged, the host's are: accept a run
 	 * of regions alike in kind and protection */
 	struct vma *v = vma_find(&p->vmas, old);
@@ -437,6 +448,7 @@ long sys_brk(struct sysctx *c, long a[6])
 		vma_insert(&p->vmas, oend, nend, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, VMA_BRK);
 	} else if (nend < oend) {
+		lazy_touch(p, nend, oend - nend, LAZY_DROP);
 		arena_reserve(nend, oend - nend);
 		vma_remove(&p->vmas, nend, oend);
 	}

@@ -92,6 +92,9 @@ struct vma *vma_find(struct vma_list *l, uintptr_t addr);
 struct vma *vma_next(struct vma_list *l, uintptr_t addr);
 int vma_covered(struct vma_list *l, uintptr_t start, uintptr_t end);
 uintptr_t vma_find_gap(struct vma_list *l, uintptr_t lo, uintptr_t hi, size_t len);
+/* The same at a multiple of align (a power of two). */
+uintptr_t vma_find_gap_aligned(struct vma_list *l, uintptr_t lo, uintptr_t hi, size_t len,
+				size_t align);
 /* Bytes mapped in [start, end), and of those, "data" (private, writable, not
  * the stack: what Linux counts against RLIMIT_DATA). */
 void vma_usage(struct vma_list *l, uintptr_t start, uintptr_t end, size_t *total, size_t *data);
@@ -216,6 +219,7 @@ struct uproc {
 	struct fdshare *fdshare;	/* fd table shared since a fork (fdshare.c) */
 	int parents_table;		/* that table is its parent's: it has not
 					   taken its own since its fork */
+	int lazy;			/* sides of copy-on-access sets it is (fork_lazy.c) */
 };
 
 struct start_regs {		/* register state a thread enters with */
@@ -344,6 +348,24 @@ struct fork_job {
 	size_t bytes, words;		/* the helper's share of the copy */
 };
 void fork_help(struct fork_job *j);
+
+/* Copy-on-access fork, --copy=coa (fork_lazy.c): large private regions are
+ * staged at fork and copied page by page when either side touches them. */
+enum { COPY_FULL, COPY_COA };
+extern int copy_mode;
+enum { LAZY_DROP, LAZY_FILL, LAZY_KEEP };
+struct lz_set;
+int lazy_init(char *err, size_t errlen);
+int lazy_start(void);
+int lazy_ok(const struct vma *v);
+size_t lazy_align(size_t len);
+struct lz_set *lazy_begin(struct uproc *p, struct uproc *child);
+int lazy_stage(struct lz_set *s, const struct vma *v);
+void lazy_end(struct lz_set *s);
+void lazy_settle(struct uproc *p);
+void lazy_touch(struct uproc *p, uintptr_t a, size_t len, int how);
+void lazy_exit(struct uproc *p);
+void lazy_stats_print(void);
 struct fork_job *spare_job(struct spare *s);
 int host_thread_create(void *(*fn)(void *), void *arg);
 void spare_make(struct uthread *t);

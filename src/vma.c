@@ -160,7 +160,8 @@ int vma_covered(struct vma_list *l, uintptr_t start, uintptr_t end)
 }
 
 /* Highest free gap of len bytes inside [lo, hi), or 0. */
-uintptr_t vma_find_gap(struct vma_list *l, uintptr_t lo, uintptr_t hi, size_t len)
+uintptr_t vma_find_gap_aligned(struct vma_list *l, uintptr_t lo, uintptr_t hi, size_t len,
+				size_t align)
 {
 	int i = lower(l, hi);	/* regions before i end at or below hi */
 	uintptr_t top = hi;
@@ -170,12 +171,17 @@ uintptr_t vma_find_gap(struct vma_list *l, uintptr_t lo, uintptr_t hi, size_t le
 		if (top <= lo)
 			return 0;
 		uintptr_t bottom = (i >= 0 && l->v[i].end > lo) ? l->v[i].end : lo;
-		if (top - bottom >= len)
-			return top - len;
+		if (top - bottom >= len && ((top - len) & ~(align - 1)) >= bottom)
+			return (top - len) & ~(align - 1);
 		if (i < 0)
 			return 0;
 		top = l->v[i].start;
 	}
+}
+
+uintptr_t vma_find_gap(struct vma_list *l, uintptr_t lo, uintptr_t hi, size_t len)
+{
+	return vma_find_gap_aligned(l, lo, hi, len, PAGE_SIZE);
 }
 
 /* Linux's is_data_mapping: private, writable, not a stack. */
