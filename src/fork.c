@@ -566,9 +566,11 @@ void fork_help(struct fork_job *j)
 static int stage_region(struct lz_set *lz, struct uproc *p, struct uproc *child,
 			const struct vma *v, struct fork_stat *st)
 {
-	if (!lz || !lazy_ok(v))
+	if (!lazy_ok(v))
 		return 1;
-	int r = lazy_stage(lz, v);
+	int r = lazy_join(p, child, v);	/* a region of an earlier fork's set */
+	if (r == 1)
+		r = lz ? lazy_stage(lz, v) : 1;
 	if (r)
 		return r;
 	uintptr_t delta = child->slot.base - p->slot.base;
@@ -696,8 +698,8 @@ static int copy_memory(struct uproc *p, struct uproc *child, struct fork_stat *s
 {
 	struct lz_set *lz = copy_mode == COPY_COA ? lazy_begin(p, child) : NULL;
 	int r = copy_regions(p, child, st, job, lz);
-	if (lz)
-		lazy_end(lz);
+	if (copy_mode == COPY_COA)
+		lazy_end(p, lz);
 	return r;
 }
 
@@ -731,7 +733,7 @@ long sys_fork(struct sysctx *c, long a[6])
 	pthread_mutex_lock(&p->lock);
 	stop_others(t);
 	if (p->lazy)
-		lazy_settle(p);	/* all of its memory in place first */
+		lazy_settle(p, child);	/* its memory in place, or child joins */
 	/* a single-threaded parent without record locks shares its fd table
 	 * and cwd with the child until one of them changes them (fdshare.c);
 	 * otherwise the spare copies them while we copy the child's memory */

@@ -58,19 +58,23 @@ int copy_mode = COPY_FULL;
 #define LAZY_MIN (256UL << 10)		/* smaller regions are copied at fork */
 #define LAZY_CLUSTER 16			/* pages filled per fault, at most */
 #define STAGE_ALIGN (1UL << 30)
-#define LZ_DONE(side) (1 << (side))	/* side 0: the parent, 1: the child */
+#define LZ_SIDES 8			/* the parent and up to 7 children */
+#define LZ_DONE(side) (1 << (side))	/* side 0: the parent, 1...: children */
 
 struct lz_region {
-	uintptr_t at, len;		/* the parent's range; the child's is at + delta */
+	uintptr_t at, len;		/* the parent's range; a child's is at + delta[side] */
 	uintptr_t stage;		/* the staged pages */
 	uint8_t *st;			/* per page: LZ_DONE bits */
-	size_t left[2];			/* pages each side still lacks */
+	size_t left[LZ_SIDES];		/* pages each side still lacks */
 	int intact;			/* the parent's range unchanged since the fork */
 };
 
 struct lz_set {
-	struct uproc *side[2];		/* parent, child; NULL once gone or done */
-	uintptr_t lo, size, delta;	/* relocation: the parent's slot, the distance */
+	struct uproc *side[LZ_SIDES];	/* parent, children; NULL once gone or done */
+	uintptr_t delta[LZ_SIDES];	/* each side's distance from the parent */
+	int nsides;
+	uintptr_t lo, size;		/* relocation: the parent's slot */
+	struct uproc *joining;		/* a child of side 0 being forked: it joins */
 	int n, cap;
 	struct lz_region *r;
 	struct lz_set *next;
@@ -89,7 +93,17 @@ static size_t nfaults, filled[2];
 
 static uintptr_t side_base(const struct lz_set *s, const struct lz_region *r, int side)
 {
-	return r->at + (side ? s->delta : 0);
+	return r->at + s->delta[side];
+}
+
+/* The sides still there, as LZ_DONE bits. */
+static uint8_t alive(const struct lz_set *s)
+{
+	uint8_t m = 0;
+	for (int i = 0; i < s->nsides; i++)
+		if (s->side[i])
+			m |= LZ_DONE(i);
+	return m;
 }
 
 int lazy_init(char *err, size_t errlen)
@@ -159,7 +173,7 @@ static int uf_copy(uintptr_t dst, uintptr_t src, size_t len)
 /* Frees the staged pages of [i, j) that neither side still needs. */
 static void free_staged(struct lz_set *s, struct lz_region *r, size_t i, size_t j)
 {
-	uint8_t need = (s->side[0] ? LZ_DONE(0) : 0) | (s->side[1] ? LZ_DONE(1) : 0);
+	uint8_t need = alive(s);
 	for (size_t k = i; k < j;) {
 		if ((r->st[k] & need) != need) {
 			k++;
@@ -186,7 +200,8 @@ static void fill(struct lz_set *s, struct lz_region *r, int side, size_t i, size
 	} else {
 		for (size_t off = 0, n; off < len && !e; off += n) {
 			n = len - off < sizeof buf ? len - off : sizeof buf;
-			copy_reloc(buf, (const uint64_t *)(src + off), n / 8, s->lo, s->size, s->delta);
+			copy_reloc(buf, (const uint64_t *)(src + off), n / 8, s->lo, s->size,
+				   s->delta[side]);
 			e = uf_copy(dst + off, (uintptr_t)buf, n);
 		}
 	}
@@ -270,7 +285,7 @@ static void *lz_sweeper(void *arg)
 		}
 		s->sweep = 0;
 		s->busy++;
-		uint8_t need = (s->side[0] ? LZ_DONE(0) : 0) | (s->side[1] ? LZ_DONE(1) : 0);
+		uint8_t need = alive(s);
 		pthread_mutex_unlock(&lz_lock);
 		for (int i = 0; i < s->n; i++) {
 			struct lz_region *r = &s->r[i];
@@ -314,7 +329,7 @@ static void side_done(struct lz_set *s, int side)
 		uf_unregister(side_base(s, &s->r[i], side), s->r[i].len);
 	s->side[side] = NULL;
 	p->lazy--;
-	if (!s->side[!side])
+	if (!alive(s))
 		set_free(s);
 	else
 		sweep_later(s);
@@ -322,14 +337,17 @@ static void side_done(struct lz_set *s, int side)
 
 static int set_side(const struct lz_set *s, const struct uproc *p)
 {
-	return s->side[0] == p ? 0 : s->side[1] == p ? 1 : -1;
+	for (int i = 0; i < s->nsides; i++)
+		if (s->side[i] == p)
+			return i;
+	return -1;
 }
 
 /* The set, region and side whose range holds addr (lz_lock held). */
 static struct lz_set *lookup(uintptr_t addr, struct lz_region **rp, int *sidep)
 {
 	for (struct lz_set *s = sets; s; s = s->next)
-		for (int side = 0; side < 2; side++) {
+		for (int side = 0; side < s->nsides; side++) {
 			if (!s->side[side])
 				continue;
 			for (int i = 0; i < s->n; i++) {
@@ -435,9 +453,10 @@ struct lz_set *lazy_begin(struct uproc *p, struct uproc *child)
 		return NULL;
 	s->side[0] = p;
 	s->side[1] = child;
+	s->nsides = 2;
 	s->lo = p->slot.base;
 	s->size = p->slot.size;
-	s->delta = child->slot.base - p->slot.base;
+	s->delta[1] = child->slot.base - p->slot.base;
 	pthread_mutex_lock(&lz_lock);
 	s->next = sets;
 	sets = s;
@@ -473,7 +492,7 @@ static uintptr_t stage_alloc(uintptr_t at, size_t len)
 int lazy_stage(struct lz_set *s, const struct vma *v)
 {
 	size_t len = v->end - v->start;
-	uintptr_t to = v->start + s->delta;
+	uintptr_t to = v->start + s->delta[1];
 	uint8_t *st = calloc(len / PAGE_SIZE, 1);
 	uintptr_t stage = st ? stage_alloc(v->start, len) : 0;
 	if (!stage) {
@@ -518,11 +537,15 @@ int lazy_stage(struct lz_set *s, const struct vma *v)
 	return e;
 }
 
-/* The fork is over: a set that took no region goes. */
-void lazy_end(struct lz_set *s)
+/* The fork of p is over: the sets its child joined are whole again, and
+ * the new set s (if any) goes if it took no region. */
+void lazy_end(struct uproc *p, struct lz_set *s)
 {
 	pthread_mutex_lock(&lz_lock);
-	if (!s->n) {
+	for (struct lz_set *o = sets; o; o = o->next)
+		if (o->side[0] == p)
+			o->joining = NULL;
+	if (s && !s->n) {
 		s->side[0]->lazy--;
 		s->side[1]->lazy--;
 		set_free(s);
@@ -530,10 +553,111 @@ void lazy_end(struct lz_set *s)
 	pthread_mutex_unlock(&lz_lock);
 }
 
-/* Called with the forking µprocess stopped (its other threads parked):
- * when p is a side of a set, it gets every page it lacks, so that this
- * fork sees all of its memory in place. */
-void lazy_settle(struct uproc *p)
+/* Can child join s, whose parent p forks again?  Its regions must be
+ * p's regions as they were (p->lock held), and a side free. */
+static int joinable(struct lz_set *s, struct uproc *p)
+{
+	if (s->side[0] != p || (s->nsides == LZ_SIDES && alive(s) == 0xff))
+		return 0;
+	for (int i = 0; i < s->n; i++) {
+		const struct lz_region *r = &s->r[i];
+		const struct vma *v = vma_find(&p->vmas, r->at);
+		if (!r->intact || !v || v->start != r->at || v->end != r->at + r->len ||
+		    !lazy_ok(v))
+			return 0;
+	}
+	return 1;
+}
+
+/* child becomes a side of s (lz_lock held); its ranges are filled in as
+ * the fork reaches each region (lazy_join). */
+static void join_side(struct lz_set *s, struct uproc *child)
+{
+	int c = 1;
+	while (c < s->nsides && s->side[c])
+		c++;
+	if (c == s->nsides)
+		s->nsides++;
+	else	/* a side that is gone: its bits start again */
+		for (int i = 0; i < s->n; i++)
+			for (size_t k = 0; k < s->r[i].len / PAGE_SIZE; k++)
+				s->r[i].st[k] &= ~LZ_DONE(c);
+	for (int i = 0; i < s->n; i++)
+		s->r[i].left[c] = 0;
+	s->side[c] = child;
+	s->delta[c] = child->slot.base - s->lo;
+	s->joining = child;
+	child->lazy++;
+}
+
+/*
+ * The fork of p into child reaches p's region v: if it is a region of a
+ * set child joins, child's range is mapped and registered, the pages p
+ * has of its own (which may differ from the staged ones) are copied and
+ * relocated now, and the rest will come from the staging range like the
+ * other children's.  1: v is no such region.
+ */
+int lazy_join(struct uproc *p, struct uproc *child, const struct vma *v)
+{
+	pthread_mutex_lock(&lz_lock);
+	struct lz_set *s = sets;
+	struct lz_region *r = NULL;
+	for (; s && !r; s = r ? s : s->next) {
+		if (s->joining != child || s->side[0] != p)
+			continue;
+		for (int i = 0; i < s->n && !r; i++)
+			if (s->r[i].at == v->start && s->r[i].len == v->end - v->start)
+				r = &s->r[i];
+	}
+	pthread_mutex_unlock(&lz_lock);
+	if (!r)
+		return 1;
+	/* (p is stopped: its bits and the set's regions stay as they are) */
+	int c = set_side(s, child);
+	uintptr_t to = r->at + s->delta[c];
+	size_t pages = r->len / PAGE_SIZE;
+	if (mmap((void *)to, r->len, v->prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+		 (v->flags & MAP_NORESERVE), -1, 0) == MAP_FAILED)
+		return -ENOMEM;
+	int e = uf_register(to, r->len);
+	size_t chunk = 64 * PAGE_SIZE;
+	uint64_t *tmp = e ? NULL : malloc(chunk);
+	if (!tmp)
+		return e ? e : -ENOMEM;
+	for (size_t k = 0; k < pages && !e;) {
+		if (!(r->st[k] & LZ_DONE(0))) {
+			k++;
+			continue;
+		}
+		size_t j = k + 1;
+		while (j < pages && j - k < chunk / PAGE_SIZE && (r->st[j] & LZ_DONE(0)))
+			j++;
+		size_t n = (j - k) * PAGE_SIZE;	/* (a page p discarded reads as zero) */
+		copy_reloc(tmp, (const uint64_t *)(r->at + k * PAGE_SIZE), n / 8, s->lo, s->size,
+			   s->delta[c]);
+		e = uf_copy(to + k * PAGE_SIZE, (uintptr_t)tmp, n);
+		k = j;
+	}
+	free(tmp);
+	pthread_mutex_lock(&lz_lock);
+	for (size_t k = 0; k < pages; k++) {
+		if (r->st[k] & LZ_DONE(0))
+			r->st[k] |= LZ_DONE(c);
+		else
+			r->left[c]++;
+	}
+	pthread_mutex_unlock(&lz_lock);
+	return e;
+}
+
+/*
+ * Called with the forking µprocess p stopped (its other threads parked),
+ * before it forks into child: where p is the parent of a set whose regions
+ * are as they were, child joins the set; where it is a child, or its
+ * regions changed, it gets every page it lacks first, so that this fork
+ * sees all of its memory in place.
+ */
+void lazy_settle(struct uproc *p, struct uproc *child)
 {
 	pthread_mutex_lock(&lz_lock);
 	for (struct lz_set *s = sets, *next; s && p->lazy; s = next) {
@@ -541,9 +665,13 @@ void lazy_settle(struct uproc *p)
 		int side = set_side(s, p);
 		if (side < 0)
 			continue;
+		if (side == 0 && joinable(s, p)) {
+			join_side(s, child);
+			continue;
+		}
 		size_t mine = 0, lack = 0;
-		int intact = side == 0 && !s->side[1] && !s->busy;	/* (the sweeper
-					frees the very pages that go back to the staging range) */
+		int intact = side == 0 && alive(s) == LZ_DONE(0) && !s->busy;	/* (the
+				sweeper frees the very pages that go back to the staging range) */
 		for (int i = 0; i < s->n; i++) {
 			mine += s->r[i].len / PAGE_SIZE - s->r[i].left[side];
 			lack += s->r[i].left[side];
