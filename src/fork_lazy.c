@@ -151,14 +151,20 @@ static void uf_zero_or_wake(uintptr_t addr)
  * already is left as it is.  0, or -errno when the range went away. */
 static int uf_copy(uintptr_t dst, uintptr_t src, size_t len)
 {
+	size_t most = len;	/* one copy stays inside one host vma: page by
+				   page where the range turns out to span more */
 	while (len) {
-		struct uffdio_copy c = { .dst = dst, .src = src, .len = len };
+		struct uffdio_copy c = { .dst = dst, .src = src, .len = len < most ? len : most };
 		if (ioctl(uffd, UFFDIO_COPY, &c) == 0)
 			return 0;
 		int e = errno;
 		size_t done = c.copy > 0 ? (size_t)c.copy : 0;
 		if (e == EAGAIN && done == 0)
 			continue;	/* the map was changing: again */
+		if (e == ENOENT && done == 0 && most > PAGE_SIZE) {
+			most = PAGE_SIZE;
+			continue;
+		}
 		if (e == EEXIST && done == 0) {
 			uf_zero_or_wake(dst);	/* (only wakes) */
 			done = PAGE_SIZE;
@@ -650,6 +656,41 @@ int lazy_join(struct uproc *p, struct uproc *child, const struct vma *v)
 	return e;
 }
 
+/* Can the staging range of r move back over p's range (p->lock held)?
+ * What p has mapped there must be private anonymous memory it can read:
+ * its own pages (those it filled, or mapped anew after discarding the
+ * staged ones) are copied into the staging range first; where it has
+ * nothing, the range is reserved again after the move. */
+static int movable_back(struct uproc *p, const struct lz_region *r)
+{
+	uintptr_t end = r->at + r->len;
+	for (const struct vma *v = vma_next(&p->vmas, r->at);
+	     v && v < p->vmas.v + p->vmas.n && v->start < end; v++) {
+		int anon = v->kind == VMA_BRK || v->kind == VMA_ANON ||
+			   (v->kind == VMA_IMAGE && (v->flags & MAP_ANONYMOUS));
+		if (!anon || !(v->prot & PROT_READ) || (v->flags & MAP_SHARED))
+			return 0;
+	}
+	return 1;
+}
+
+/* After the move: p's protections over r's range, its holes reserved. */
+static void moved_back(struct uproc *p, const struct lz_region *r)
+{
+	uintptr_t at = r->at, end = r->at + r->len;
+	for (const struct vma *v = vma_next(&p->vmas, at);
+	     v && v < p->vmas.v + p->vmas.n && v->start < end; v++) {
+		uintptr_t a = v->start > at ? v->start : at;
+		uintptr_t b = v->end < end ? v->end : end;
+		if (a > at)
+			arena_reserve(at, a - at);
+		mprotect((void *)a, b - a, v->prot);
+		at = b;
+	}
+	if (at < end)
+		arena_reserve(at, end - at);
+}
+
 /*
  * Called with the forking µprocess p stopped (its other threads parked),
  * before it forks into child: where p is the parent of a set whose regions
@@ -670,14 +711,14 @@ void lazy_settle(struct uproc *p, struct uproc *child)
 			continue;
 		}
 		size_t mine = 0, lack = 0;
-		int intact = side == 0 && alive(s) == LZ_DONE(0) && !s->busy;	/* (the
+		int movable = side == 0 && alive(s) == LZ_DONE(0) && !s->busy;	/* (the
 				sweeper frees the very pages that go back to the staging range) */
 		for (int i = 0; i < s->n; i++) {
 			mine += s->r[i].len / PAGE_SIZE - s->r[i].left[side];
 			lack += s->r[i].left[side];
-			intact &= s->r[i].intact;
+			movable &= movable_back(p, &s->r[i]);
 		}
-		if (!intact || mine >= lack) {
+		if (!movable || mine >= lack) {
 			for (int i = 0; i < s->n; i++)
 				fill_range(s, &s->r[i], side, 0, s->r[i].len / PAGE_SIZE);
 			side_done(s, side);
@@ -685,8 +726,9 @@ void lazy_settle(struct uproc *p, struct uproc *child)
 		}
 		/* a parent whose child is gone, with fewer pages of its own than
 		 * staged ones: its own go back to the staging range, which then
-		 * moves back whole (page tables, not pages).  Off the list first:
-		 * a fault on a page it discarded gets a zero page. */
+		 * moves back whole (page tables, not pages) and gets the
+		 * protections of p's regions there.  Off the list first: a fault
+		 * on a page it discarded gets a zero page. */
 		for (struct lz_set **pp = &sets; *pp; pp = &(*pp)->next)
 			if (*pp == s) {
 				*pp = s->next;
@@ -698,14 +740,15 @@ void lazy_settle(struct uproc *p, struct uproc *child)
 			struct lz_region *r = &s->r[i];
 			size_t pages = r->len / PAGE_SIZE;
 			for (size_t k = 0; k < pages; k++)
-				if (r->st[k] & LZ_DONE(0))
+				if ((r->st[k] & LZ_DONE(0)) && vma_find(&p->vmas, r->at + k * PAGE_SIZE))
 					memcpy((void *)(r->stage + k * PAGE_SIZE),
 					       (void *)(r->at + k * PAGE_SIZE), PAGE_SIZE);
 			uf_unregister(r->at, r->len);
 			if (syscall(SYS_mremap, r->stage, r->len, r->len, MREMAP_MAYMOVE | MREMAP_FIXED,
-				    r->at) != -1)
+				    r->at) != -1) {
 				r->stage = 0;	/* it is the parent's range now */
-			else
+				moved_back(p, r);
+			} else
 				ulog("ufork: copy-on-access: cannot move %#lx back: %s\n",
 				     (unsigned long)r->at, strerror(errno));
 		}

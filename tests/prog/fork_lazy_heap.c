@@ -5,7 +5,8 @@
  * list through a 16 MB region, values the parent changes after the fork,
  * pages the kernel writes (read(2)) and reads (write(2)) before the process
  * touches them, munmap + MAP_FIXED, MADV_DONTNEED, mremap moves, a
- * grandchild, forks one after another and while a child still runs, and a
+ * grandchild, forks one after another and while a child still runs, a
+ * hole and a protection change in a large region between forks, and a
  * thread that writes while its process forks.
  */
 #include <pthread.h>
@@ -201,6 +202,31 @@ int main(void)
 	check(rounds_ok, "five forks in a row");
 	for (int r = 0; r < 5; r++)
 		list[r].val -= 1000;
+
+	/* 6b: between two forks (the child before gone), the parent unmaps a
+	 * page of a large region, makes another read-only and writes a third:
+	 * the next child sees just that */
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	wait_child(pid);
+	char *hole = big + (3 << 20), *ro = big + (4 << 20), *w = big + (5 << 20);
+	munmap(hole, PG);
+	mprotect(ro, PG, PROT_READ);
+	w[1] = 42;
+	pid = fork();
+	if (pid == 0) {
+		int ok = ro[0] == (char)((4 << 20) / PG) && w[1] == 42 &&
+			 w[0] == (char)((5 << 20) / PG) && hole[PG] == (char)((3 << 20) / PG + 1);
+		void *m = mmap(hole, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			       -1, 0);
+		ok &= m == hole;	/* the hole is still one */
+		unsigned char vec;
+		ok &= mincore(ro, PG, &vec) == 0;
+		_exit(ok ? 0 : 3);
+	}
+	check(wait_child(pid) == 0, "a hole, a read-only page and a write between forks");
+	mprotect(ro, PG, PROT_READ | PROT_WRITE);
 
 	/* 7: a thread writes while its process forks */
 	long *q = &list[512].val;	/* (not the next pointers) */
