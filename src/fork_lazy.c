@@ -18,20 +18,25 @@
  *     the child.  The host kernel's own accesses (read(2) into such a page,
  *     write(2) from it, the runtime's copy_to_user) fault the same way and
  *     wait, so no syscall sees an empty or unrelocated page.
+ * A set is the parent and up to LZ_SIDES-1 children: a parent that forks
+ * again while its regions are as the set staged them adds the new child to
+ * the set (lazy_join: only the pages the parent has filled since are copied
+ * now), so forking N workers stages the heap once.
  *
  * Invariants, kept under lz_lock:
  *  - a page of a side's range is present iff its state has that side's bit
  *    (LZ_DONE(side)), except pages that side discarded since (munmap,
  *    MAP_FIXED, MADV_DONTNEED: lazy_touch DROP marks them done, and a fault
  *    on a done page gets a zero page);
- *  - a staged page is freed once both sides have it or are gone (at once
+ *  - a staged page is freed once every side has it or is gone (at once
  *    where a fault fills it, otherwise by the sweeper thread); the staging
- *    range and the set go when both sides are gone or done;
+ *    range and the set go when every side is gone or done;
  *  - a µprocess that is a side of a set (p->lazy) settles before it forks
- *    again (lazy_settle: every page it lacks is filled, or, for a parent
- *    whose child is gone, its few own pages go back into the staging range
- *    and the whole range moves back over it), so a set never has a side
- *    that is itself staged;
+ *    again (lazy_settle: it joins the child to the set as above, or every
+ *    page it lacks is filled, or, for a parent whose children are gone, its
+ *    few own pages go back into the staging range, which moves back over
+ *    its range - holes it made since reserved again, its protections
+ *    reapplied), so a set never has a side that is itself staged;
  *  - the runtime never touches a side's memory while holding lz_lock (the
  *    fault thread takes it to answer); lock order: p->lock, then lz_lock.
  */
