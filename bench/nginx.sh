@@ -99,8 +99,7 @@ start() { # MODE
             </dev/null >"$W/$1.out" 2>"$W/$1.err" &
     fi
     SRV=$!
-    local i
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
         sleep 0.05
     done
@@ -109,8 +108,7 @@ start() { # MODE
 }
 stop() {
     pkill -QUIT -P "$SRV" 2>/dev/null  # timeout's child: nginx or ufork run
-    local i
-    for i in $(seq 100); do kill -0 "$SRV" 2>/dev/null || break; sleep 0.05; done
+    for _ in $(seq 100); do kill -0 "$SRV" 2>/dev/null || break; sleep 0.05; done
     kill -KILL "$SRV" 2>/dev/null
     wait "$SRV" 2>/dev/null
     SRV=
@@ -135,7 +133,7 @@ for mode in native ufork; do
     DUR=1 one "$mode" big.bin >/dev/null
     stop
 done
-for r in $(seq "$RUNS"); do
+for _ in $(seq "$RUNS"); do
     for mode in native ufork; do
         start "$mode"
         for f in index.html big.bin; do
