@@ -91,3 +91,9 @@ dash:
 redis:
 	sh apps/redis/build.sh
 .PHONY: redis
+
+# nginx 1.22 from Debian's source package as a static-PIE executable
+# (build/apps/nginx).
+nginx:
+	sh apps/nginx/build.sh
+.PHONY: nginx

@@ -7,7 +7,10 @@
 #   2. Redis 7 (Debian's source, built static-PIE) taking a BGSAVE snapshot
 #      under ufork - the server forks a child that writes dump.rdb while the
 #      parent keeps serving - and a native Redis loading that snapshot and
-#      reporting the same DEBUG DIGEST.
+#      reporting the same DEBUG DIGEST;
+#   3. nginx 1.22 (Debian's source, built static-PIE) under ufork with one
+#      worker per core: the static page and a 1 MB file, the master and
+#      workers as µprocesses, a SIGHUP reload (new workers) and a SIGQUIT.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 sh scripts/deps.sh
@@ -81,3 +84,61 @@ echo "   native redis-server loading that dump.rdb: DEBUG DIGEST $(cli "$NP" deb
 cli "$UP" shutdown nosave >/dev/null 2>&1 || true
 cli "$NP" shutdown nosave >/dev/null 2>&1 || true
 wait "${pids[0]}" && echo "   ufork run redis-server exited with status 0"
+
+echo
+echo "== 3. nginx under ufork (building nginx from Debian's source the first time)"
+make -s nginx
+ngx=$dir/nginx
+mkdir -p "$ngx/conf" "$ngx/html" "$ngx/logs" "$ngx/tmp"
+chmod 755 "$dir" "$ngx"
+NGP=$(port)
+cores=$(nproc)
+echo '<html><body>nginx, forked by ufork</body></html>' >"$ngx/html/index.html"
+head -c 1000000 /dev/urandom >"$ngx/html/1mb.bin"
+cat >"$ngx/conf/nginx.conf" <<CONF
+daemon off;
+user root;
+worker_processes $cores;
+error_log logs/error.log notice;
+pid logs/nginx.pid;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path tmp/body;
+    proxy_temp_path tmp/proxy;
+    fastcgi_temp_path tmp/fastcgi;
+    uwsgi_temp_path tmp/uwsgi;
+    scgi_temp_path tmp/scgi;
+    server {
+        listen 127.0.0.1:$NGP reuseport;
+        root html;
+        add_header X-Pid \$pid;
+    }
+}
+CONF
+[ "$(id -u)" = 0 ] || sed -i '/^user root;$/d' "$ngx/conf/nginx.conf"
+get() { # PATH: an HTTP/1.0 GET, the whole response on stdout
+    timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        printf "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n" "$2" >&3; cat <&3' _ "$NGP" "$1"
+}
+workers() { sed -n 's/.*start worker process \([0-9]*\)$/\1/p' "$ngx/logs/error.log" | tail -n "$cores" | tr '\n' ' '; }
+echo "   build/ufork run build/apps/nginx -p $ngx/ -c conf/nginx.conf -e logs/error.log  (worker_processes $cores)"
+build/ufork run "$APPS/nginx" -p "$ngx/" -c conf/nginx.conf -e logs/error.log </dev/null &
+front=$!
+pids+=("$front")
+for _ in $(seq 100); do get / >/dev/null 2>&1 && break; sleep 0.05; done
+get / | tr -d '\r' | grep -E '^(HTTP|X-Pid|Content-Length)|<html' | sed 's/^/   /'
+get /1mb.bin | tr -d '\r' | awk '/^$/ { exit } /^(HTTP|Content-Length|X-Pid)/' | sed 's/^/   /'
+get /1mb.bin | tail -c 1000000 | cmp -s - "$ngx/html/1mb.bin" && echo "   1 MB file: byte for byte"
+echo "   master µprocess $(cat "$ngx/logs/nginx.pid"), workers: $(workers)(ufork's pids)"
+echo "   answering X-Pids of 10 requests: $(for _ in $(seq 10); do get / | tr -d '\r' | sed -n 's/^X-Pid: //p'; done | sort -n | uniq -c | awk '{ printf "%s x%s  ", $2, $1 }')"
+rt=$(pgrep -P "$front" | head -n 1)
+echo "   on the host: ufork run ($front) -> runtime ($rt): $(ls "/proc/$rt/task" | wc -l) threads, $(pgrep -P "$rt" | wc -l) child processes"
+old=$(workers)
+kill -HUP "$front"
+for _ in $(seq 100); do [ "$(workers)" != "$old" ] && break; sleep 0.05; done
+sleep 0.3
+echo "   kill -HUP: new workers $(workers)(old ones: $(grep -c 'exited with code 0' "$ngx/logs/error.log") exited with code 0)"
+echo "   answering now: $(for _ in $(seq 10); do get / | tr -d '\r' | sed -n 's/^X-Pid: //p'; done | sort -un | tr '\n' ' ')"
+kill -QUIT "$front"
+wait "$front" && echo "   kill -QUIT: ufork run nginx exited with status 0"
