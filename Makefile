@@ -91,3 +91,9 @@ dash:
 redis:
 	sh apps/redis/build.sh
 .PHONY: redis
+
+# CPython 3.11 from Debian's source package as a static-PIE executable
+# (build/apps/python, stdlib in build/apps/python3.11/).
+python:
+	sh apps/python/build.sh
+.PHONY: python
