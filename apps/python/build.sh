@@ -30,6 +30,9 @@
 #                           Debian's (glibc) libraries, so configure leaves
 #                           those modules out ("missing"); setup.py's
 #                           shared-only modules are not built.
+#   PKG_CONFIG_LIBDIR=<empty dir>  otherwise pkg-config offers the host's
+#                           glibc zlib, liblzma and libuuid (.pc files), whose
+#                           headers the musl build does not see.
 #   --without-ensurepip     no pip (no network but Debian's mirror anyway).
 #   --with-pymalloc (default) obmalloc's arenas come from mmap: plain
 #                           pointers, relocated by ufork's fork like any.
@@ -111,7 +114,9 @@ mkdir -p "$WORK/obj"
 cd "$WORK/obj"
 jobs=$(nproc 2>/dev/null || echo 2)
 [ "$jobs" -le 2 ] || jobs=2
-run env MODULE_BUILDTYPE=static "$srcdir/configure" -q \
+mkdir -p "$WORK/pkgconfig"
+run env MODULE_BUILDTYPE=static PKG_CONFIG_LIBDIR="$WORK/pkgconfig" PKG_CONFIG_PATH= \
+	"$srcdir/configure" -q \
 	--prefix="$PREFIX" --disable-shared --without-ensurepip \
 	--disable-test-modules \
 	CC="$WORK/cc" CFLAGS="-O2" LDFLAGS=""
