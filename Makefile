@@ -97,3 +97,9 @@ redis:
 nginx:
 	sh apps/nginx/build.sh
 .PHONY: nginx
+
+# CPython 3.11 from Debian's source package as a static-PIE executable
+# (build/apps/python, stdlib in build/apps/python3.11/).
+python:
+	sh apps/python/build.sh
+.PHONY: python

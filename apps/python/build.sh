@@ -1,0 +1,136 @@
+#!/bin/sh
+# apps/python/build.sh - build build/apps/python, a static-PIE CPython 3.11 for
+# ufork, with its pure-Python standard library in build/apps/python3.11/
+# (the configure prefix: build/apps/python3.11/lib/python3.11/).
+#
+# What: fetches Debian's own python3.11 source package (bookworm: 3.11.2, with
+# Debian's patches; the bookworm suite only: its -security updates are not
+# on every mirror) the way `apt-get source python3.11` does - upstream tarball plus
+# Debian's patches, applied by dpkg-source - and builds it with upstream's
+# configure and Makefile (not debian/rules, which builds glibc shared and
+# static variants, a debug interpreter and packages) with tools/ufork-cc as
+# CC, so the interpreter is a static-PIE musl executable.
+#
+# Why: Debian's python3.11 is dynamically linked against glibc and loads its
+# extension modules with dlopen; ufork runs static-PIE programs only.  The
+# FaaS zygote (apps/python/zygote.py) imports its modules once and forks a
+# child per request.
+#
+# Build choices (configure/make variables only; no source change beyond
+# Debian's patches):
+#   --disable-shared        one executable, no libpython3.11.so.
+#   MODULE_BUILDTYPE=static configure's variable for Modules/Setup.stdlib:
+#                           every extension module that configure finds
+#                           usable (_socket, select, math, _struct, time,
+#                           _json, binascii, _posixsubprocess, _pickle,
+#                           _random, array, fcntl, ...) is linked into the
+#                           interpreter instead of being a .so for dlopen
+#                           (which a static musl executable cannot do).
+#   no zlib/ssl/ctypes/sqlite/...  musl's include path has no headers for
+#                           Debian's (glibc) libraries, so configure leaves
+#                           those modules out ("missing"); setup.py's
+#                           shared-only modules are not built.
+#   PKG_CONFIG_LIBDIR=<empty dir>  otherwise pkg-config offers the host's
+#                           glibc zlib, liblzma and libuuid (.pc files), whose
+#                           headers the musl build does not see.
+#   --without-ensurepip     no pip (no network but Debian's mirror anyway).
+#   --with-pymalloc (default) obmalloc's arenas come from mmap: plain
+#                           pointers, relocated by ufork's fork like any.
+#   CC=build/apps/python-apt/cc  ufork-cc, except that it says
+#                           x86_64-linux-musl to --print-multiarch (see below).
+#   -O2, no PGO/LTO         a quick build; PGO would run the test suite.
+#   prefix=build/apps/python3.11  the interpreter finds its stdlib through the
+#                           compiled-in prefix; set PYTHONHOME to that
+#                           directory when build/apps is copied elsewhere.
+#
+# Needs dpkg-dev (dpkg-source), make, gcc and musl-dev; installs them with
+# apt-get when run as root, otherwise names the command.
+# Idempotent: skips the build when build/apps/python is newer than this script
+# and the ufork-cc toolchain files.  Quiet on success apart from a final line;
+# on failure prints the tail of build/apps/python-apt/build.log.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SCRIPT=$ROOT/apps/python/build.sh
+OUTDIR=$ROOT/build/apps
+OUT=$OUTDIR/python
+PREFIX=$OUTDIR/python3.11
+WORK=$OUTDIR/python-apt
+LOG=$WORK/build.log
+SUITE=bookworm
+SUITES=$SUITE
+
+if [ -x "$OUT" ] && [ -f "$PREFIX/lib/python3.11/os.py" ] &&
+   [ -z "$(find "$SCRIPT" "$ROOT/tools/ufork-cc" \
+	"$ROOT/tools/musl-static-pie.specs" -newer "$OUT" 2>/dev/null)" ]; then
+	echo "build/apps/python (up to date)"
+	exit 0
+fi
+
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES CFLAGS CPPFLAGS LDFLAGS \
+      PYTHONHOME PYTHONPATH PYTHONSTARTUP PYTHONUSERBASE 2>/dev/null || true
+export LC_ALL=C
+
+mkdir -p "$WORK"
+: >"$LOG"
+
+# shellcheck source=../debian-mirror.sh
+. "$ROOT/apps/debian-mirror.sh"
+
+missing=
+command -v dpkg-source >/dev/null 2>&1 || missing="$missing dpkg-dev"
+command -v make >/dev/null 2>&1 || missing="$missing make"
+command -v gcc  >/dev/null 2>&1 || missing="$missing gcc"
+[ -e /usr/lib/x86_64-linux-musl/rcrt1.o ] || missing="$missing musl-dev"
+if [ -n "$missing" ] && [ "$(id -u)" != 0 ]; then
+	echo "apps/python/build.sh: missing build tools; run as root:" >&2
+	echo "  apt-get install -y --no-install-recommends$missing" >&2
+	exit 1
+fi
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	if ! apt-get install -y -q --no-install-recommends $missing >>"$LOG" 2>&1; then
+		run apt-get update -q
+		# shellcheck disable=SC2086
+		run apt-get install -y -q --no-install-recommends $missing
+	fi
+fi
+
+# shellcheck disable=SC2086 # SUITES is a list
+fetch_source python3.11 "$WORK" $SUITES
+
+# configure checks the compiler's platform triplet (x86_64-linux-musl, from
+# musl's headers) against `$CC --print-multiarch`, which the host gcc behind
+# ufork-cc answers with x86_64-linux-gnu: a CC wrapper answers for musl.
+cat >"$WORK/cc" <<CCEOF
+#!/bin/sh
+[ "\$*" = --print-multiarch ] && { echo x86_64-linux-musl; exit 0; }
+exec "$ROOT/tools/ufork-cc" "\$@"
+CCEOF
+chmod +x "$WORK/cc"
+rm -rf "$WORK/obj"
+mkdir -p "$WORK/obj"
+cd "$WORK/obj"
+jobs=$(nproc 2>/dev/null || echo 2)
+[ "$jobs" -le 2 ] || jobs=2
+mkdir -p "$WORK/pkgconfig"
+run env MODULE_BUILDTYPE=static PKG_CONFIG_LIBDIR="$WORK/pkgconfig" PKG_CONFIG_PATH= \
+	"$srcdir/configure" -q \
+	--prefix="$PREFIX" --disable-shared --without-ensurepip \
+	--disable-test-modules \
+	CC="$WORK/cc" CFLAGS="-O2" LDFLAGS=""
+run make -j"$jobs" python
+rm -rf "$PREFIX"
+run make -j"$jobs" COMPILEALL_OPTS=-j"$jobs" altinstall
+
+bin=$PREFIX/bin/python3.11
+hdr=$(readelf -lh "$bin" 2>>"$LOG") || die "readelf failed on $bin"
+echo "$hdr" | grep -q 'Type:[[:space:]]*DYN' || die "$bin is not a PIE"
+! echo "$hdr" | grep -q INTERP || die "$bin has a PT_INTERP (not static-PIE)"
+"$bin" -c 'import _socket, select, math, _struct, time, _json, binascii, _posixsubprocess, json, socket, os' \
+	>>"$LOG" 2>&1 || die "python lacks a module the zygote needs"
+cp "$bin" "$OUT.tmp"
+mv -f "$OUT.tmp" "$OUT"
+version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$srcdir/debian/changelog")
+echo "build/apps/python (python3.11 $version, static-PIE), stdlib in build/apps/python3.11"
