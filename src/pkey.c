@@ -87,3 +87,31 @@ int isolation_check(char *err, size_t errlen)
 		 "(only --isolation=none runs)", isolation_name(isolation));
 	return -1;
 }
+
+/*
+ * The code scan (ERIM): a µprocess must not be able to execute an
+ * instruction that changes PKRU.  Two do from user mode:
+ *  - WRPKRU, 0F 01 EF;
+ *  - XRSTOR / XRSTOR64, 0F AE /5 with a memory operand (ModRM mod != 3;
+ *    mod = 3 with reg 5 is LFENCE), under any prefixes, REX.W included:
+ *    with bit 9 of its mask it loads PKRU from memory.
+ * (XRSTORS, 0F C7 /3, faults outside ring 0.)  x86 code can be entered at
+ * any byte, so the scan looks at every offset, not at a disassembly: an
+ * occurrence inside another instruction's immediate counts, since a jump
+ * into it would run it.  Returns the offset of the first occurrence in
+ * [code, code + n), or -1.  An instruction split over two mappings is seen
+ * only when the caller scans them as one range.
+ */
+long pkey_scan_code(const unsigned char *code, size_t n)
+{
+	for (size_t i = 0; i + 3 <= n; i++) {
+		if (code[i] != 0x0f)
+			continue;
+		unsigned char op = code[i + 1], modrm = code[i + 2];
+		if (op == 0x01 && modrm == 0xef)
+			return i;
+		if (op == 0xae && ((modrm >> 3) & 7) == 5 && (modrm >> 6) != 3)
+			return i;
+	}
+	return -1;
+}

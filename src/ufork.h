@@ -421,6 +421,7 @@ const char *isolation_name(int level);
 int isolation_parse(const char *s);	/* the level, or -1 */
 int pkey_supported(char *err, size_t errlen);
 int isolation_check(char *err, size_t errlen);	/* 0, or -1 with err */
+long pkey_scan_code(const unsigned char *code, size_t n);	/* WRPKRU/XRSTOR offset or -1 */
 
 /* ---- entry and host threads (sud.c, entry.S) ------------------------- */
 

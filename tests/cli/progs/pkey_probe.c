@@ -10,6 +10,8 @@
  *                   key of the alternate signal stack (child's fate)
  *  syscall_denied   write(2) from a buffer whose key PKRU denies
  *  fault_code       si_code and si_pkey of a read of a denied page
+ *  sud_selector     a syscall under Syscall User Dispatch whose selector byte
+ *                   is on a key PKRU denies (access, or only writes)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <ucontext.h>
@@ -162,5 +165,26 @@ int main(void)
 	wrpkru(0);
 	printf("fault_code: si_code %d (SEGV_PKUERR is 4), si_pkey %d (key %ld)\n",
 	       fault_code, fault_pkey, k);
+
+	/* 6: the kernel reads the SUD selector under the PKRU in force */
+	char *sel = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	syscall(SYS_pkey_mprotect, sel, 4096, PROT_READ | PROT_WRITE, k);
+	for (int wd = 0; wd < 2; wd++) {
+		c = fork();
+		if (c == 0) {
+			*sel = 0;	/* SYSCALL_DISPATCH_FILTER_ALLOW */
+			if (prctl(59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1, 0, 0, sel))
+				_exit(3);
+			wrpkru(wd ? 2u << (2 * k) : deny_k);
+			syscall(SYS_getpid);
+			_exit(0);
+		}
+		waitpid(c, &status, 0);
+		printf("sud_selector: PKRU %s the selector's key: %s\n",
+		       wd ? "write-denies" : "denies", WIFSIGNALED(status) ?
+		       (WTERMSIG(status) == SIGSEGV ? "the syscall kills the thread (SIGSEGV)" :
+			"the thread dies of another signal") :
+		       WEXITSTATUS(status) == 0 ? "the syscall runs" : "prctl failed");
+	}
 	return 0;
 }
