@@ -44,12 +44,14 @@ clean:
 # binary prints "PASS name" / "FAIL name" lines.
 UNIT_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-UNIT_TESTS := build/unit/test_vma build/unit/test_reloc build/unit/test_elf build/unit/test_fdshare
+UNIT_TESTS := build/unit/test_vma build/unit/test_reloc build/unit/test_elf build/unit/test_fdshare \
+              build/unit/test_pkey
 
 build/unit/test_vma: tests/unit/test_vma.c src/vma.c src/ufork.h tests/unit/unit.h
 build/unit/test_reloc: tests/unit/test_reloc.c src/reloc.c src/reloc.h tests/unit/unit.h
 build/unit/test_elf: tests/unit/test_elf.c src/elf.c src/rewrite.c src/vma.c src/ufork.h tests/unit/unit.h
 build/unit/test_fdshare: tests/unit/test_fdshare.c src/fdshare.c src/ufork.h tests/unit/unit.h
+build/unit/test_pkey: tests/unit/test_pkey.c src/pkey.c src/ufork.h tests/unit/unit.h
 
 $(UNIT_TESTS):
 	@mkdir -p build/unit

@@ -53,6 +53,10 @@ static void usage(FILE *f)
 		"                      addresses below 4096 then no longer fault\n"
 		"  --no-fsgsbase       switch the FS base with arch_prctl even where the CPU\n"
 		"                      has user-space FSGSBASE (the path of CPUs without it)\n"
+		"  --isolation=LEVEL   isolation between µprocesses with memory protection\n"
+		"                      keys: none (default), fault or full; fault and full\n"
+		"                      need a CPU and kernel with pku and are not\n"
+		"                      implemented yet\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n");
 }
@@ -235,6 +239,7 @@ int main(int argc, char **argv)
 		{ "spin-us", required_argument, 0, 'p' },
 		{ "no-fsgsbase", no_argument, 0, 'G' },
 		{ "copy", required_argument, 0, 'c' },
+		{ "isolation", required_argument, 0, 'I' },
 		{ 0, 0, 0, 0 },
 	};
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -270,6 +275,10 @@ int main(int argc, char **argv)
 				    "slots needs memfd-backed slots, which ufork does not have yet");
 			else
 				die("--copy: want full or coa, got '%s'", optarg);
+			break;
+		case 'I':
+			if ((isolation = isolation_parse(optarg)) < 0)
+				die("--isolation: want none, fault or full, got '%s'", optarg);
 			break;
 		case 'b':
 			if (access(optarg, X_OK) < 0)
@@ -324,6 +333,8 @@ int main(int argc, char **argv)
 	}
 	char err[512];
 	if (sud_check(fsgsbase, err, sizeof err) < 0)
+		die("%s", err);
+	if (isolation_check(err, sizeof err) < 0)
 		die("%s", err);
 	if (fast && fastcall_init(err, sizeof err) < 0)
 		die("%s", err);

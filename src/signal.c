@@ -418,6 +418,13 @@ void signal_fault(struct uthread *t, int sig, siginfo_t *si, ucontext_t *uc)
 	if (sig == SIGSEGV && si->si_code == SEGV_ACCERR &&
 	    !vma_find(&p->vmas, (uintptr_t)si->si_addr))
 		si->si_code = SEGV_MAPERR;
+	/* under --isolation, a protection-key fault is a touch of memory that
+	 * is not the µprocess's (another slot, the runtime): on Linux it would
+	 * not be mapped in the process at all */
+	if (sig == SIGSEGV && si->si_code == SEGV_PKUERR) {
+		si->si_code = SEGV_MAPERR;
+		si->si_pkey = 0;
+	}
 	struct ksigaction ka = p->act[sig];
 	if ((t->mask & BIT(sig)) || ka.handler == (uintptr_t)SIG_IGN)
 		ka.handler = (uintptr_t)SIG_DFL;

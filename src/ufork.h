@@ -413,6 +413,16 @@ void proc_set_cmdline(struct uproc *p, char **argv);
 int procfs_exec_path(struct uthread *t, const char *path, char *out, size_t outlen);
 const char *host_stat_fields(const char *path, char *buf, size_t size);
 
+/* ---- isolation (pkey.c) ---------------------------------------------- */
+
+enum { ISOLATION_NONE, ISOLATION_FAULT, ISOLATION_FULL };
+extern int isolation;		/* --isolation: one of the above */
+const char *isolation_name(int level);
+int isolation_parse(const char *s);	/* the level, or -1 */
+int pkey_supported(char *err, size_t errlen);
+int isolation_check(char *err, size_t errlen);	/* 0, or -1 with err */
+long pkey_scan_code(const unsigned char *code, size_t n);	/* WRPKRU/XRSTOR offset or -1 */
+
 /* ---- entry and host threads (sud.c, entry.S) ------------------------- */
 
 /* The entry stubs switch FS with rdfsbase/wrfsbase (1) or with the real
