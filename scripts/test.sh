@@ -36,7 +36,6 @@ make -s
 make -s dash
 make -s redis
 make -s nginx
-make -s python
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ufork-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
