@@ -69,6 +69,7 @@ int copy_mode = COPY_FULL;
 struct lz_region {
 	uintptr_t at, len;		/* the parent's range; a child's is at + delta[side] */
 	uintptr_t stage;		/* the staged pages */
+	int prot;			/* the staging range's protection */
 	uint8_t *st;			/* per page: LZ_DONE bits */
 	size_t left[LZ_SIDES];		/* pages each side still lacks */
 	int intact;			/* the parent's range unchanged since the fork */
@@ -439,13 +440,18 @@ int lazy_start(void)
 	return -r;
 }
 
-int lazy_ok(const struct vma *v)
+/* Private anonymous memory the µprocess can read: brk, mmaps, image data. */
+static int private_anon(const struct vma *v)
 {
 	int anon = v->kind == VMA_BRK || v->kind == VMA_ANON ||
 		   (v->kind == VMA_IMAGE && (v->flags & MAP_ANONYMOUS));
-	return copy_mode == COPY_COA && anon && (v->prot & PROT_READ) &&
-	       !(v->flags & (VMA_DONTFORK | VMA_WIPEONFORK | MAP_SHARED)) &&
-	       v->end - v->start >= LAZY_MIN;
+	return anon && (v->prot & PROT_READ) && !(v->flags & MAP_SHARED);
+}
+
+int lazy_ok(const struct vma *v)
+{
+	return copy_mode == COPY_COA && private_anon(v) &&
+	       !(v->flags & (VMA_DONTFORK | VMA_WIPEONFORK)) && v->end - v->start >= LAZY_MIN;
 }
 
 /* Where an unhinted private anonymous mmap of len bytes goes: with coa, a
@@ -538,7 +544,7 @@ int lazy_stage(struct lz_set *s, const struct vma *v)
 	}
 	if (!e) {
 		s->r[s->n++] = (struct lz_region){ .at = v->start, .len = len, .stage = stage,
-			.st = st, .left = { len / PAGE_SIZE, len / PAGE_SIZE }, .intact = 1 };
+			.st = st, .left = { len / PAGE_SIZE, len / PAGE_SIZE }, .intact = 1, .prot = v->prot };
 	} else {
 		if (e == 1)
 			munmap((void *)stage, len);
@@ -670,12 +676,9 @@ static int movable_back(struct uproc *p, const struct lz_region *r)
 {
 	uintptr_t end = r->at + r->len;
 	for (const struct vma *v = vma_next(&p->vmas, r->at);
-	     v && v < p->vmas.v + p->vmas.n && v->start < end; v++) {
-		int anon = v->kind == VMA_BRK || v->kind == VMA_ANON ||
-			   (v->kind == VMA_IMAGE && (v->flags & MAP_ANONYMOUS));
-		if (!anon || !(v->prot & PROT_READ) || (v->flags & MAP_SHARED))
+	     v && v < p->vmas.v + p->vmas.n && v->start < end; v++)
+		if (!private_anon(v))
 			return 0;
-	}
 	return 1;
 }
 
@@ -744,6 +747,8 @@ void lazy_settle(struct uproc *p, struct uproc *child)
 		for (int i = 0; i < s->n; i++) {
 			struct lz_region *r = &s->r[i];
 			size_t pages = r->len / PAGE_SIZE;
+			if (!(r->prot & PROT_WRITE))	/* (moved_back sets p's) */
+				mprotect((void *)r->stage, r->len, r->prot | PROT_WRITE);
 			for (size_t k = 0; k < pages; k++)
 				if ((r->st[k] & LZ_DONE(0)) && vma_find(&p->vmas, r->at + k * PAGE_SIZE))
 					memcpy((void *)(r->stage + k * PAGE_SIZE),

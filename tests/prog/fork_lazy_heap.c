@@ -6,7 +6,7 @@
  * pages the kernel writes (read(2)) and reads (write(2)) before the process
  * touches them, munmap + MAP_FIXED, MADV_DONTNEED, mremap moves, a
  * grandchild, forks one after another and while a child still runs, a
- * hole and a protection change in a large region between forks, and a
+ * hole and protection changes in a large region between forks, and a
  * thread that writes while its process forks.
  */
 #include <pthread.h>
@@ -227,6 +227,24 @@ int main(void)
 	}
 	check(wait_child(pid) == 0, "a hole, a read-only page and a write between forks");
 	mprotect(ro, PG, PROT_READ | PROT_WRITE);
+
+	/* 6c: a region read-only at one fork, written after it, then forked
+	 * again (the staging range it goes back through was read-only) */
+	char *rdo = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (int i = 0; i < (1 << 20); i += PG)
+		rdo[i] = (char)(i / PG + 1);
+	mprotect(rdo, 1 << 20, PROT_READ);
+	pid = fork();
+	if (pid == 0)
+		_exit(rdo[PG] == 2 ? 0 : 3);
+	int rdo_ok = wait_child(pid) == 0;
+	mprotect(rdo, 1 << 20, PROT_READ | PROT_WRITE);
+	rdo[0] = 99;
+	pid = fork();
+	if (pid == 0)
+		_exit(rdo[0] == 99 && rdo[PG] == 2 && rdo[(1 << 20) - PG] == (char)(256) ? 0 : 3);
+	check(rdo_ok && wait_child(pid) == 0 && rdo[0] == 99,
+	      "a read-only region written between forks");
 
 	/* 7: a thread writes while its process forks */
 	long *q = &list[512].val;	/* (not the next pointers) */
