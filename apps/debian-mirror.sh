@@ -20,6 +20,36 @@ run() {
 	"$@" >>"$LOG" 2>&1 || die "failed: $*"
 }
 
+# missing_build_tools: the Debian packages, each after a space, of the tools
+# every build here needs (dpkg-source and dpkg-buildflags, make, gcc, musl's
+# static-PIE start file) that are not installed.
+missing_build_tools() {
+	m=
+	{ command -v dpkg-source && command -v dpkg-buildflags; } >/dev/null 2>&1 ||
+		m="$m dpkg-dev"
+	command -v make >/dev/null 2>&1 || m="$m make"
+	command -v gcc >/dev/null 2>&1 || m="$m gcc"
+	[ -e /usr/lib/x86_64-linux-musl/rcrt1.o ] || m="$m musl-dev"
+	echo "$m"
+}
+
+# install_missing PKG...: as root, apt-get install the packages (after an
+# apt-get update where the first try fails); otherwise print the command to
+# run and exit 1.  Nothing to do without packages.
+install_missing() {
+	[ $# -gt 0 ] || return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "${0#"$ROOT"/}: missing build tools; run as root:" >&2
+		echo "  apt-get install -y --no-install-recommends $*" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -y -q --no-install-recommends "$@" >>"$LOG" 2>&1; then
+		run apt-get update -q
+		run apt-get install -y -q --no-install-recommends "$@"
+	fi
+}
+
 # find_mirror SUITE: prints "URI KEYRING" (KEYRING may be empty) for the first
 # enabled deb/deb-src entry whose suite is exactly SUITE, from one-line and
 # deb822 sources files.

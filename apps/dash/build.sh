@@ -57,28 +57,11 @@ mkdir -p "$WORK"
 . "$ROOT/apps/debian-mirror.sh"
 
 # --- build tools -------------------------------------------------------------
-missing=
-command -v dpkg-source >/dev/null 2>&1 || missing="$missing dpkg-dev"
-command -v autoreconf  >/dev/null 2>&1 || missing="$missing autoconf"
-command -v automake    >/dev/null 2>&1 || missing="$missing automake"
-command -v make        >/dev/null 2>&1 || missing="$missing make"
-command -v gcc         >/dev/null 2>&1 || missing="$missing gcc"
-[ -e /usr/lib/x86_64-linux-musl/rcrt1.o ] || missing="$missing musl-dev"
-if [ -n "$missing" ]; then
-	cmd="apt-get install -y --no-install-recommends$missing"
-	if [ "$(id -u)" != 0 ]; then
-		echo "apps/dash/build.sh: missing build tools; run as root:" >&2
-		echo "  $cmd" >&2
-		exit 1
-	fi
-	export DEBIAN_FRONTEND=noninteractive
-	# shellcheck disable=SC2086
-	if ! apt-get install -y -q --no-install-recommends $missing >>"$LOG" 2>&1; then
-		run apt-get update -q
-		# shellcheck disable=SC2086
-		run apt-get install -y -q --no-install-recommends $missing
-	fi
-fi
+missing=$(missing_build_tools)
+command -v autoreconf >/dev/null 2>&1 || missing="$missing autoconf"
+command -v automake   >/dev/null 2>&1 || missing="$missing automake"
+# shellcheck disable=SC2086 # a list of packages
+install_missing $missing
 
 
 fetch_source dash "$WORK" "$SUITE"

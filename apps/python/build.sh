@@ -77,25 +77,9 @@ mkdir -p "$WORK"
 # shellcheck source=../debian-mirror.sh
 . "$ROOT/apps/debian-mirror.sh"
 
-missing=
-command -v dpkg-source >/dev/null 2>&1 || missing="$missing dpkg-dev"
-command -v make >/dev/null 2>&1 || missing="$missing make"
-command -v gcc  >/dev/null 2>&1 || missing="$missing gcc"
-[ -e /usr/lib/x86_64-linux-musl/rcrt1.o ] || missing="$missing musl-dev"
-if [ -n "$missing" ] && [ "$(id -u)" != 0 ]; then
-	echo "apps/python/build.sh: missing build tools; run as root:" >&2
-	echo "  apt-get install -y --no-install-recommends$missing" >&2
-	exit 1
-fi
-if [ -n "$missing" ]; then
-	export DEBIAN_FRONTEND=noninteractive
-	# shellcheck disable=SC2086
-	if ! apt-get install -y -q --no-install-recommends $missing >>"$LOG" 2>&1; then
-		run apt-get update -q
-		# shellcheck disable=SC2086
-		run apt-get install -y -q --no-install-recommends $missing
-	fi
-fi
+missing=$(missing_build_tools)
+# shellcheck disable=SC2086 # a list of packages
+install_missing $missing
 
 # shellcheck disable=SC2086 # SUITES is a list
 fetch_source python3.11 "$WORK" $SUITES

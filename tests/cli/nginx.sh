@@ -46,58 +46,17 @@ fi
 
 # --- processes: everything started here is killed on exit ------------------
 LIFE=$((60 * ${UFORK_TEST_TIMEOUT:-30} / 30))
-PIDS=()
-tree() {
-    local p=$1 c
-    echo "$p"
-    [ "${2:-0}" -lt 4 ] || return 0
-    for c in $(pgrep -P "$p"); do tree "$c" $((${2:-0} + 1)); done
-}
 cleanup() {
-    local p all=()
-    for p in "${PIDS[@]}"; do
-        kill -0 "$p" 2>/dev/null && mapfile -t -O "${#all[@]}" all < <(tree "$p")
-    done
+    local daemons=()
     # daemons: anything still running our binary from our prefixes
-    mapfile -t -O "${#all[@]}" all < <(pgrep -f "$SCRATCH/" 2>/dev/null)
-    [ ${#all[@]} -gt 0 ] && kill -KILL "${all[@]}" 2>/dev/null
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    mapfile -t daemons < <(pgrep -f "$SCRATCH/" 2>/dev/null)
+    kill_jobs "${daemons[@]}"
     rm -rf "$SCRATCH"
 }
 trap cleanup EXIT
 
 T0=$SECONDS
 ok() { echo "ok: $* [$((SECONDS - T0)) s]"; }
-
-USED_PORTS=" "
-pick_port() {
-    local p i
-    for i in $(seq 50); do
-        p=$((61000 + RANDOM % 4000))
-        case $USED_PORTS in *" $p "*) continue ;; esac
-        if command -v ss >/dev/null 2>&1; then
-            [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] || continue
-        elif (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            continue
-        fi
-        USED_PORTS="$USED_PORTS$p "
-        echo "$p"
-        return 0
-    done
-    fail "no free port found in 61000-64999"
-}
-
-# wait_exit PID SECONDS: wait for our background job; sets $status (999: hung)
-wait_exit() {
-    local i
-    for i in $(seq $(($2 * 20))); do
-        kill -0 "$1" 2>/dev/null || break
-        sleep 0.05
-    done
-    if kill -0 "$1" 2>/dev/null; then status=999; return; fi
-    wait "$1"
-    status=$?
-}
 
 # get PORT PATH OUT: HTTP/1.0 GET; headers (CRs stripped) in OUT.h, body in
 # OUT; returns 1 on a connection failure or a missing header end

@@ -54,47 +54,11 @@ fi
 # sets 120, where the whole script takes about 110 s).
 LIFE=$((85 * ${UFORK_TEST_TIMEOUT:-30} / 30))
 [ "$LIFE" -ge 85 ] || LIFE=85
-PIDS=()
-# tree PID: PID and its descendants (timeout -> ufork run -> runtime, or a
-# server and its save child), up to 4 levels
-tree() {
-    local p=$1 c
-    echo "$p"
-    [ "${2:-0}" -lt 4 ] || return 0
-    for c in $(pgrep -P "$p"); do tree "$c" $((${2:-0} + 1)); done
-}
-cleanup() {
-    local p all=()
-    for p in "${PIDS[@]}"; do
-        kill -0 "$p" 2>/dev/null && mapfile -t -O "${#all[@]}" all < <(tree "$p")
-    done
-    [ ${#all[@]} -gt 0 ] && kill -KILL "${all[@]}" 2>/dev/null
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$SCRATCH"
-}
+cleanup() { kill_jobs; rm -rf "$SCRATCH"; }
 trap cleanup EXIT
 
 T0=$SECONDS
 ok() { echo "ok: $* [$((SECONDS - T0)) s]"; }
-
-# pick_port: a free TCP port on 127.0.0.1 from 61000-64999
-USED_PORTS=" "
-pick_port() {
-    local p i
-    for i in $(seq 50); do
-        p=$((61000 + RANDOM % 4000))
-        case $USED_PORTS in *" $p "*) continue ;; esac
-        if command -v ss >/dev/null 2>&1; then
-            [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] || continue
-        elif (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            continue
-        fi
-        USED_PORTS="$USED_PORTS$p "
-        echo "$p"
-        return 0
-    done
-    fail "no free port found in 61000-64999"
-}
 
 # rc PORT ARGS...: our redis-cli, natively, bounded; CRs stripped
 rc() { local p=$1; shift; timeout 10 "$CLI" -h 127.0.0.1 -p "$p" "$@" 2>&1 | tr -d '\r'; }
@@ -144,17 +108,6 @@ wait_up() { # NAME PORT PID
     done
     echo "  $1 log:"; tail -n 5 "$SCRATCH/$1.log" "$SCRATCH/$1.err" 2>/dev/null | sed 's/^/    /'
     fail "$1: server on port $2 did not answer PING"
-}
-# wait_exit PID SECONDS: wait for our background job; sets $status (999: hung)
-wait_exit() {
-    local i
-    for i in $(seq $(($2 * 20))); do
-        kill -0 "$1" 2>/dev/null || break
-        sleep 0.05
-    done
-    if kill -0 "$1" 2>/dev/null; then status=999; return; fi
-    wait "$1"
-    status=$?
 }
 # wait_done PORT FIELD [SECONDS]: until INFO persistence FIELD is 0
 wait_done() {

@@ -22,16 +22,7 @@ export PYTHONHOME=$ROOT/build/apps/python3.11 PYTHONDONTWRITEBYTECODE=1
 unset PYTHONPATH PYTHONSTARTUP
 LIFE=$((60 * ${UFORK_TEST_TIMEOUT:-30} / 30))
 
-PIDS=()
-cleanup() {
-    local p c
-    for p in "${PIDS[@]}"; do
-        for c in $(pgrep -P "$p"); do kill -KILL $(pgrep -P "$c") "$c" 2>/dev/null; done
-        kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    rm -rf "$SCRATCH"
-}
+cleanup() { kill_jobs; rm -rf "$SCRATCH"; }
 trap cleanup EXIT
 
 # both WHAT ARGS...: python ARGS natively and under ufork: same stdout, stderr, status
