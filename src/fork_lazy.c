@@ -19,7 +19,7 @@
  *     write(2) from it, the runtime's copy_to_user) fault the same way and
  *     wait, so no syscall sees an empty or unrelocated page.
  * A set is the parent and up to LZ_SIDES-1 children: a parent that forks
- * again while its regions are as the set staged them adds the new child to
+ * again while its regions have the bounds the set staged adds the new child to
  * the set (lazy_join: only the pages the parent has filled since are copied
  * now), so forking N workers stages the heap once.
  *
@@ -72,7 +72,6 @@ struct lz_region {
 	int prot;			/* the staging range's protection */
 	uint8_t *st;			/* per page: LZ_DONE bits */
 	size_t left[LZ_SIDES];		/* pages each side still lacks */
-	int intact;			/* the parent's range unchanged since the fork */
 };
 
 struct lz_set {
@@ -544,7 +543,7 @@ int lazy_stage(struct lz_set *s, const struct vma *v)
 	}
 	if (!e) {
 		s->r[s->n++] = (struct lz_region){ .at = v->start, .len = len, .stage = stage,
-			.st = st, .left = { len / PAGE_SIZE, len / PAGE_SIZE }, .intact = 1, .prot = v->prot };
+			.st = st, .left = { len / PAGE_SIZE, len / PAGE_SIZE }, .prot = v->prot };
 	} else {
 		if (e == 1)
 			munmap((void *)stage, len);
@@ -570,8 +569,11 @@ void lazy_end(struct uproc *p, struct lz_set *s)
 	pthread_mutex_unlock(&lz_lock);
 }
 
-/* Can child join s, whose parent p forks again?  Its regions must be
- * p's regions as they were (p->lock held), and a side free. */
+/* Can child join s, whose parent p forks again?  Each region must still
+ * be one region of p's, private anonymous, with the bounds it had at the
+ * fork (p->lock held), and a side free.  What p wrote, discarded or mapped
+ * anew inside since is in its own pages (LZ_DONE(0)), which the join
+ * copies; the rest is still staged. */
 static int joinable(struct lz_set *s, struct uproc *p)
 {
 	if (s->side[0] != p || (s->nsides == LZ_SIDES && alive(s) == 0xff))
@@ -579,7 +581,7 @@ static int joinable(struct lz_set *s, struct uproc *p)
 	for (int i = 0; i < s->n; i++) {
 		const struct lz_region *r = &s->r[i];
 		const struct vma *v = vma_find(&p->vmas, r->at);
-		if (!r->intact || !v || v->start != r->at || v->end != r->at + r->len ||
+		if (!v || v->start != r->at || v->end != r->at + r->len ||
 		    !lazy_ok(v))
 			return 0;
 	}
@@ -790,8 +792,6 @@ void lazy_touch(struct uproc *p, uintptr_t a, size_t len, int how)
 			if (a < b + r->len && b < a + len) {
 				size_t lo = a > b ? (a - b) / PAGE_SIZE : 0;
 				size_t hi = (a + len < b + r->len ? a + len - b : r->len) / PAGE_SIZE;
-				if (side == 0)
-					r->intact = 0;
 				if (how == LAZY_FILL) {
 					fill_range(s, r, side, lo, hi);
 				} else if (how == LAZY_DROP) {

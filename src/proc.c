@@ -402,6 +402,19 @@ static size_t keep_estimate(struct uproc *p)
 	return mapped > p->resident_hint ? mapped : p->resident_hint;
 }
 
+/* May p's slot be kept populated?  Not with a region that --copy=coa
+ * would stage at the next fork: the kept pages there would be discarded on
+ * that fork's path (milliseconds for a large heap) rather than here. */
+static int keepable(const struct uproc *p)
+{
+	if (!p->resident_hint)
+		return 0;
+	for (int i = 0; i < p->vmas.n; i++)
+		if (lazy_ok(&p->vmas.v[i]))
+			return 0;
+	return 1;
+}
+
 /* Called by the last thread of a µprocess on its way out.  *donor: its
  * host thread offered to the parent as a spare (spare_donor), or NULL;
  * left set only when the parent took it. */
@@ -415,7 +428,7 @@ void proc_release(struct uproc *p, struct spare **donor)
 	if (p->borrowed)
 		exec_vfork_exit(p);	/* the parent's memory is not ours */
 	else
-		slot_free(&p->slot, p->img, p->resident_hint ? &p->vmas : NULL,
+		slot_free(&p->slot, p->img, keepable(p) ? &p->vmas : NULL,
 			  keep_estimate(p));
 	vma_free(&p->vmas);
 	image_put(p->img);

@@ -412,6 +412,7 @@ long sys_mremap(struct sysctx *c, long a[6])
 		goto out;
 	}
 	size_t keep = osz < nsz ? osz : nsz;
+	lazy_touch(p, to, nsz, LAZY_DROP);	/* what was there is replaced */
 	if (syscall(SYS_mremap, old, keep, keep, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
 		    to) == -1) {
 		r = -errno;
