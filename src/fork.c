@@ -562,20 +562,34 @@ void fork_help(struct fork_job *j)
 }
 
 /* --copy=coa: the parent's region v is staged for the child rather than
- * copied (fork_lazy.c); 1 when it is to be copied after all. */
+ * copied (fork_lazy.c): joined where it lies in a set the child joins,
+ * staged in the new set lz elsewhere, and pieces of it that can be
+ * neither are copied here; 1 when all of v is to be copied after all. */
 static int stage_region(struct lz_set *lz, struct uproc *p, struct uproc *child,
 			const struct vma *v, struct fork_stat *st)
 {
 	if (!lazy_ok(v))
 		return 1;
-	int r = lazy_join(p, child, v);	/* a region of an earlier fork's set */
-	if (r == 1)
-		r = lz ? lazy_stage(lz, v) : 1;
-	if (r)
-		return r;
 	uintptr_t delta = child->slot.base - p->slot.base;
-	st->staged += v->end - v->start;
-	return child_map_add(child, v->start + delta, v->end + delta, v->prot, v->flags, v->kind);
+	for (uintptr_t at = v->start, end; at < v->end; at = end) {
+		struct vma piece = *v;
+		piece.start = at;
+		int r = lazy_join(p, child, &piece, &end);
+		piece.end = end;
+		if (r == 1)
+			r = lz && lazy_ok(&piece) ? lazy_stage(lz, &piece) : 1;
+		if (r == 1 && at == v->start && end == v->end)
+			return 1;
+		if (r == 1)
+			r = copy_region(p, child, &piece, st);
+		else if (!r) {
+			st->staged += end - at;
+			r = child_map_add(child, at + delta, end + delta, v->prot, v->flags, v->kind);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 /*

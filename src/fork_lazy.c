@@ -569,106 +569,6 @@ void lazy_end(struct uproc *p, struct lz_set *s)
 	pthread_mutex_unlock(&lz_lock);
 }
 
-/* Can child join s, whose parent p forks again?  Each region must still
- * be one region of p's, private anonymous, with the bounds it had at the
- * fork (p->lock held), and a side free.  What p wrote, discarded or mapped
- * anew inside since is in its own pages (LZ_DONE(0)), which the join
- * copies; the rest is still staged. */
-static int joinable(struct lz_set *s, struct uproc *p)
-{
-	if (s->side[0] != p || (s->nsides == LZ_SIDES && alive(s) == 0xff))
-		return 0;
-	for (int i = 0; i < s->n; i++) {
-		const struct lz_region *r = &s->r[i];
-		const struct vma *v = vma_find(&p->vmas, r->at);
-		if (!v || v->start != r->at || v->end != r->at + r->len ||
-		    !lazy_ok(v))
-			return 0;
-	}
-	return 1;
-}
-
-/* child becomes a side of s (lz_lock held); its ranges are filled in as
- * the fork reaches each region (lazy_join). */
-static void join_side(struct lz_set *s, struct uproc *child)
-{
-	int c = 1;
-	while (c < s->nsides && s->side[c])
-		c++;
-	if (c == s->nsides)
-		s->nsides++;
-	else	/* a side that is gone: its bits start again */
-		for (int i = 0; i < s->n; i++)
-			for (size_t k = 0; k < s->r[i].len / PAGE_SIZE; k++)
-				s->r[i].st[k] &= ~LZ_DONE(c);
-	for (int i = 0; i < s->n; i++)
-		s->r[i].left[c] = 0;
-	s->side[c] = child;
-	s->delta[c] = child->slot.base - s->lo;
-	s->joining = child;
-	child->lazy++;
-}
-
-/*
- * The fork of p into child reaches p's region v: if it is a region of a
- * set child joins, child's range is mapped and registered, the pages p
- * has of its own (which may differ from the staged ones) are copied and
- * relocated now, and the rest will come from the staging range like the
- * other children's.  1: v is no such region.
- */
-int lazy_join(struct uproc *p, struct uproc *child, const struct vma *v)
-{
-	pthread_mutex_lock(&lz_lock);
-	struct lz_set *s = sets;
-	struct lz_region *r = NULL;
-	for (; s && !r; s = r ? s : s->next) {
-		if (s->joining != child || s->side[0] != p)
-			continue;
-		for (int i = 0; i < s->n && !r; i++)
-			if (s->r[i].at == v->start && s->r[i].len == v->end - v->start)
-				r = &s->r[i];
-	}
-	pthread_mutex_unlock(&lz_lock);
-	if (!r)
-		return 1;
-	/* (p is stopped: its bits and the set's regions stay as they are) */
-	int c = set_side(s, child);
-	uintptr_t to = r->at + s->delta[c];
-	size_t pages = r->len / PAGE_SIZE;
-	if (mmap((void *)to, r->len, v->prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
-		 (v->flags & MAP_NORESERVE), -1, 0) == MAP_FAILED)
-		return -ENOMEM;
-	int e = uf_register(to, r->len);
-	size_t chunk = 64 * PAGE_SIZE;
-	uint64_t *tmp = e ? NULL : malloc(chunk);
-	if (!tmp)
-		return e ? e : -ENOMEM;
-	for (size_t k = 0; k < pages && !e;) {
-		if (!(r->st[k] & LZ_DONE(0))) {
-			k++;
-			continue;
-		}
-		size_t j = k + 1;
-		while (j < pages && j - k < chunk / PAGE_SIZE && (r->st[j] & LZ_DONE(0)))
-			j++;
-		size_t n = (j - k) * PAGE_SIZE;	/* (a page p discarded reads as zero) */
-		copy_reloc(tmp, (const uint64_t *)(r->at + k * PAGE_SIZE), n / 8, s->lo, s->size,
-			   s->delta[c]);
-		e = uf_copy(to + k * PAGE_SIZE, (uintptr_t)tmp, n);
-		k = j;
-	}
-	free(tmp);
-	pthread_mutex_lock(&lz_lock);
-	for (size_t k = 0; k < pages; k++) {
-		if (r->st[k] & LZ_DONE(0))
-			r->st[k] |= LZ_DONE(c);
-		else
-			r->left[c]++;
-	}
-	pthread_mutex_unlock(&lz_lock);
-	return e;
-}
-
 /* Can the staging range of r move back over p's range (p->lock held)?
  * What p has mapped there must be private anonymous memory it can read:
  * its own pages (those it filled, or mapped anew after discarding the
@@ -682,6 +582,117 @@ static int movable_back(struct uproc *p, const struct lz_region *r)
 		if (!private_anon(v))
 			return 0;
 	return 1;
+}
+
+/* Can child join s, whose parent p forks again?  What p maps inside the
+ * set's regions now must be private anonymous memory it can read (p->lock
+ * held), and a side free.  What p wrote, discarded or mapped anew there
+ * since the fork is in its own pages (LZ_DONE(0)), which the join copies;
+ * the rest is still staged.  Its regions may have grown or shrunk: the
+ * join takes what is still inside both (lazy_join), fork copies or stages
+ * the rest. */
+static int joinable(struct lz_set *s, struct uproc *p)
+{
+	if (s->side[0] != p || (s->nsides == LZ_SIDES && alive(s) == 0xff))
+		return 0;
+	for (int i = 0; i < s->n; i++)
+		if (!movable_back(p, &s->r[i]))
+			return 0;
+	return 1;
+}
+
+/* child becomes a side of s (lz_lock held); its ranges are filled in as
+ * the fork reaches each region (lazy_join). */
+static void join_side(struct lz_set *s, struct uproc *child)
+{
+	int c = 1;
+	while (c < s->nsides && s->side[c])
+		c++;
+	if (c == s->nsides)
+		s->nsides++;
+	/* it needs nothing until lazy_join gives it the parts p still maps */
+	for (int i = 0; i < s->n; i++) {
+		for (size_t k = 0; k < s->r[i].len / PAGE_SIZE; k++)
+			s->r[i].st[k] |= LZ_DONE(c);
+		s->r[i].left[c] = 0;
+	}
+	s->side[c] = child;
+	s->delta[c] = child->slot.base - s->lo;
+	s->joining = child;
+	child->lazy++;
+}
+
+/*
+ * The fork of p into child reaches [v->start, v->end) of p's region v.
+ * Where a region of a set child joins holds v->start, the part of v in it
+ * ([v->start, *end)) is joined: child's range is mapped and registered,
+ * the pages p has of its own there (which may differ from the staged
+ * ones) are copied and relocated now, and the rest will come from the
+ * staging range like the other children's; 0 (or -errno).  Otherwise 1,
+ * and *end is where the next such region starts inside v, or v->end.
+ */
+int lazy_join(struct uproc *p, struct uproc *child, const struct vma *v, uintptr_t *end)
+{
+	pthread_mutex_lock(&lz_lock);
+	struct lz_set *s = NULL;
+	struct lz_region *r = NULL;
+	*end = v->end;
+	for (struct lz_set *o = sets; o; o = o->next) {
+		if (o->joining != child || o->side[0] != p)
+			continue;
+		for (int i = 0; i < o->n; i++) {
+			struct lz_region *q = &o->r[i];
+			if (q->at <= v->start && v->start < q->at + q->len) {
+				s = o, r = q;
+				break;
+			}
+			if (q->at > v->start && q->at < *end)
+				*end = q->at;
+		}
+		if (r)
+			break;
+	}
+	pthread_mutex_unlock(&lz_lock);
+	if (!r)
+		return 1;
+	if (r->at + r->len < v->end)
+		*end = r->at + r->len;
+	/* (p is stopped: its bits and the set's regions stay as they are) */
+	int c = set_side(s, child);
+	size_t k0 = (v->start - r->at) / PAGE_SIZE, k1 = (*end - r->at) / PAGE_SIZE;
+	uintptr_t to = r->at + s->delta[c];
+	if (mmap((void *)(to + k0 * PAGE_SIZE), (k1 - k0) * PAGE_SIZE, v->prot,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | (v->flags & MAP_NORESERVE), -1, 0) ==
+	    MAP_FAILED)
+		return -ENOMEM;
+	int e = uf_register(to + k0 * PAGE_SIZE, (k1 - k0) * PAGE_SIZE);
+	size_t chunk = 64 * PAGE_SIZE;
+	uint64_t *tmp = e ? NULL : malloc(chunk);
+	if (!tmp)
+		return e ? e : -ENOMEM;
+	for (size_t k = k0; k < k1 && !e;) {
+		if (!(r->st[k] & LZ_DONE(0))) {
+			k++;
+			continue;
+		}
+		size_t j = k + 1;
+		while (j < k1 && j - k < chunk / PAGE_SIZE && (r->st[j] & LZ_DONE(0)))
+			j++;
+		size_t n = (j - k) * PAGE_SIZE;	/* (a page p discarded reads as zero) */
+		copy_reloc(tmp, (const uint64_t *)(r->at + k * PAGE_SIZE), n / 8, s->lo, s->size,
+			   s->delta[c]);
+		e = uf_copy(to + k * PAGE_SIZE, (uintptr_t)tmp, n);
+		k = j;
+	}
+	free(tmp);
+	pthread_mutex_lock(&lz_lock);
+	for (size_t k = k0; k < k1; k++)
+		if (!(r->st[k] & LZ_DONE(0))) {
+			r->st[k] &= ~LZ_DONE(c);
+			r->left[c]++;
+		}
+	pthread_mutex_unlock(&lz_lock);
+	return e;
 }
 
 /* After the move: p's protections over r's range, its holes reserved. */

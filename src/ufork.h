@@ -361,7 +361,7 @@ int lazy_ok(const struct vma *v);
 size_t lazy_align(size_t len);
 struct lz_set *lazy_begin(struct uproc *p, struct uproc *child);
 int lazy_stage(struct lz_set *s, const struct vma *v);
-int lazy_join(struct uproc *p, struct uproc *child, const struct vma *v);
+int lazy_join(struct uproc *p, struct uproc *child, const struct vma *v, uintptr_t *end);
 void lazy_end(struct uproc *p, struct lz_set *s);
 void lazy_settle(struct uproc *p, struct uproc *child);
 void lazy_touch(struct uproc *p, uintptr_t a, size_t len, int how);
