@@ -10,7 +10,8 @@
  * Unused parts of the arena stay mapped PROT_NONE, so the host kernel never
  * places runtime memory (glibc mallocs, thread stacks) inside it.
  *
- * Recycling: a freed slot whose µprocess was small is kept populated, with its
+ * Recycling: a freed slot whose µprocess was small (and, under --copy=coa,
+ * held no region coa would stage: proc.c) is kept populated, with its
  * map list and image, instead of going back to PROT_NONE.  Copying into memory
  * that is already resident is several times faster than faulting fresh pages,
  * and unmapping populated memory costs TLB shootdowns on every CPU.  fork

@@ -6,7 +6,8 @@
  * pages the kernel writes (read(2)) and reads (write(2)) before the process
  * touches them, munmap + MAP_FIXED, MADV_DONTNEED, mremap moves, a
  * grandchild, forks one after another and while a child still runs, a
- * hole and protection changes in a large region between forks, and a
+ * hole and protection changes in a large region between forks, a region
+ * that grows by a neighbouring mapping and loses its top between forks, and a
  * thread that writes while its process forks.
  */
 #include <pthread.h>
@@ -245,6 +246,41 @@ int main(void)
 		_exit(rdo[0] == 99 && rdo[PG] == 2 && rdo[(1 << 20) - PG] == (char)(256) ? 0 : 3);
 	check(rdo_ok && wait_child(pid) == 0 && rdo[0] == 99,
 	      "a read-only region written between forks");
+
+	/* 6d: between two forks, a region grows by a mapping next to it and
+	 * loses its top; pointers go both ways between the old and new parts */
+	size_t glen = 2 << 20, add = 512 << 10;
+	char *g = mmap(NULL, glen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (size_t i = 0; i < glen; i += PG)
+		g[i + 8] = (char)(i / PG + 3);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	int g_ok = wait_child(pid) == 0;
+	char *below = mmap(g - add, add, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (below == g - add) {
+		for (size_t i = 0; i < add; i += PG)
+			*(char **)(below + i) = g + i;	/* new -> old */
+		for (size_t i = 0; i < add; i += PG)
+			*(char **)(g + i) = below + i;	/* old -> new */
+		munmap(g + glen - (64 << 10), 64 << 10);
+		pid = fork();
+		if (pid == 0) {
+			int ok = 1;
+			for (size_t i = 0; i < add; i += PG)
+				ok &= *(char **)(below + i) == g + i && *(char **)(g + i) == below + i &&
+				      g[i + 8] == (char)(i / PG + 3);
+			for (size_t i = add; i < glen - (64 << 10); i += PG)
+				ok &= g[i + 8] == (char)(i / PG + 3);
+			void *m = mmap(g + glen - PG, PG, PROT_READ,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+			ok &= m == g + glen - PG;	/* the trimmed top is gone */
+			_exit(ok ? 0 : 3);
+		}
+		g_ok &= wait_child(pid) == 0;
+	}
+	check(g_ok, "a region grown next to it and trimmed between forks");
 
 	/* 7: a thread writes while its process forks */
 	long *q = &list[512].val;	/* (not the next pointers) */
