@@ -4,9 +4,7 @@
 #    `ufork run --copy=coa` with the same stdout and status (fork_lazy_heap
 #    is the one made for it: changes after the fork, read(2)/write(2) on
 #    untouched pages, munmap, MADV_DONTNEED, mremap, grandchildren...);
-#  - Redis BGSAVE and BGREWRITEAOF (tests/cli/redis_bgsave.sh) with the
-#    server run as `ufork run --copy=coa redis-server ...` (skipped as that
-#    test skips, when Redis is not built);
+#    (Redis under coa: tests/cli/copy_coa_redis.sh);
 #  - --stats shows the staged bytes and the faults filled;
 #  - a bad --copy value and the unavailable copa are one-line errors.
 # shellcheck source-path=SCRIPTDIR source=lib.bash
@@ -31,18 +29,4 @@ echo "$err" | grep -q 'copy-on-access: [1-9][0-9]* faults' || { show run --copy=
 
 differential_all --copy=coa
 [ "$failed" = 0 ] || fail "$failed of $n programs differ under --copy=coa"
-all=$n
-
-cat >"$SCRATCH/ufork-coa" <<EOS
-#!/bin/sh
-if [ "\$1" = run ]; then shift; exec "$UFORK" run --copy=coa "\$@"; fi
-exec "$UFORK" "\$@"
-EOS
-chmod +x "$SCRATCH/ufork-coa"
-UFORK=$SCRATCH/ufork-coa bash "$ROOT/tests/cli/redis_bgsave.sh" >"$SCRATCH/redis.out" 2>&1
-rs=$?
-case $rs in
-    0) echo "ok: $all programs as natively under --copy=coa, and Redis BGSAVE/BGREWRITEAOF" ;;
-    77) echo "ok: $all programs as natively under --copy=coa (Redis: $(tail -n 1 "$SCRATCH/redis.out"))" ;;
-    *) sed 's/^/  redis: /' "$SCRATCH/redis.out" | tail -n 20; fail "Redis under --copy=coa" ;;
-esac
+echo "ok: $n programs as natively under --copy=coa"
