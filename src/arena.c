@@ -47,6 +47,14 @@ static int nkept;
 static size_t kept_bytes;
 static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The index of the slot holding addr, or -1 (the shared area, outside). */
+int slot_index_of(uintptr_t addr)
+{
+	if (addr < slots_base || addr >= arena_end || !stride)
+		return -1;
+	return (int)((addr - slots_base) / stride);
+}
+
 int arena_reserve(uintptr_t addr, size_t len)
 {
 	void *r = mmap((void *)addr, len, PROT_NONE,

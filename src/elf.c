@@ -194,11 +194,13 @@ int image_map(struct image *img, uintptr_t base, struct vma_list *vmas)
 				       img->memfd, p->p_offset - pad);
 			if (r == MAP_FAILED)
 				return -errno;
+			pkey_apply(start, fend - start, prot);
 			vma_insert(vmas, start, fend, prot, MAP_PRIVATE, VMA_IMAGE);
 			if (end > fend) {
 				if (mmap((void *)fend, end - fend, prot,
 					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
 					return -errno;
+				pkey_apply(fend, end - fend, prot);
 				vma_insert(vmas, fend, end, prot, MAP_PRIVATE | MAP_ANONYMOUS,
 					   VMA_IMAGE);
 			}
@@ -208,6 +210,7 @@ int image_map(struct image *img, uintptr_t base, struct vma_list *vmas)
 		if (mmap((void *)start, end - start, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
 			return -errno;
+		pkey_apply(start, end - start, PROT_READ | PROT_WRITE);
 		ssize_t want = pad + p->p_filesz;
 		if (pread(img->memfd, (void *)start, want, p->p_offset - pad) != want)
 			return -EIO;

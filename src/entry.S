@@ -13,8 +13,9 @@
  * Both run on the host thread's aligned alternate signal stack; the stub finds
  * the thread's struct tblock by masking %rsp with ALTSTACK_SIZE, switches the
  * SUD selector to ALLOW and the FS base to the runtime's before any C code runs,
- * and puts both back before returning.  This is where protection-key switching
- * plugs in.
+ * and puts both back before returning.  Under --isolation each stub first
+ * loads the runtime's PKRU (PKRU_RUNTIME) and the way out loads the
+ * µprocess's from its block (see pkey.c for the key map).
  *
  * Two ways to switch the FS base, chosen at start-up (ufork_fsgsbase, set by
  * sud_check from AT_HWCAP2 and --no-fsgsbase):
@@ -51,6 +52,7 @@
 #define TB_SIGMASK 104
 #define TB_SWBYTES 112
 #define TB_BLOCK 160
+#define TB_UPKRU 168
 #define ALTSTACK_SIZE (1 << 18)
 #define SYS_ARCH_PRCTL 158
 #define ARCH_SET_FS 0x1002
@@ -74,6 +76,29 @@
 	popfq
 .endm
 
+/*
+ * Under --isolation (ufork_pkru_on), the first thing every stub does: PKRU :=
+ * 0, the runtime's (every key open).  A handler starts with the kernel's
+ * init PKRU (key 0 only), under which the alternate stack (on the µprocess's
+ * key) cannot be touched: nothing before this may use the stack.  Reading
+ * ufork_pkru_on is fine (key 0).  The check after WRPKRU (ERIM): a jump
+ * straight to the WRPKRU with another eax does not get past it.  Clobbers
+ * rax, rcx, r8 and flags; rdx (the handler's third argument) survives.
+ */
+.macro PKRU_RUNTIME
+	cmpb $0, ufork_pkru_on(%rip)
+	je 9f
+	mov %rdx, %r8
+	xor %eax, %eax
+	xor %ecx, %ecx
+	xor %edx, %edx
+	wrpkru
+	test %eax, %eax
+	jnz ufork_pkru_bad
+	mov %r8, %rdx
+9:
+.endm
+
 	.text
 
 /* void ufork_sigsys_entry(int sig, siginfo_t *si, void *uc) */
@@ -81,10 +106,23 @@
 	.globl ufork_sigsys_reenter
 	.type ufork_sigsys_entry, @function
 ufork_sigsys_entry:
+	PKRU_RUNTIME
 	CLEAR_AC
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
-	movb $0, TB_SELECTOR(%rax)
+	cmpb $0, ufork_pkru_on(%rip)
+	je 3f
+	/* a genuine block: outside the arena (µprocesses write only slots,
+	 * the shared area and the frame part of alternate stacks, whose block
+	 * page they cannot write) and pointing at itself */
+	cmp %rax, TB_BLOCK(%rax)
+	jne ufork_pkru_bad
+	movabs $0x200000000000, %rcx	/* ARENA_BASE */
+	cmp %rcx, %rax
+	jb 3f
+	cmp arena_end(%rip), %rax
+	jb ufork_pkru_bad
+3:	movb $0, TB_SELECTOR(%rax)
 	cmpb $0, ufork_fsgsbase(%rip)
 	je 1f
 	rdfsbase %rcx
@@ -135,10 +173,27 @@ ufork_sigsys_return:
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
 2:	movb $1, TB_SELECTOR(%rax)
+	mov %rax, %r8
 	mov 224(%rdi), %rsi		/* uc_mcontext.fpregs */
 	mov $-1, %eax
 	mov $-1, %edx
+	cmpb $0, ufork_pkru_on(%rip)
+	je 5f
+	/* isolation: PKRU not from the frame (the µprocess can write it) but
+	 * from the block, which it cannot; checked after the WRPKRU */
+	and $~0x200, %eax
 	xrstor (%rsi)
+	mov TB_UPKRU(%r8), %eax
+	xor %ecx, %ecx
+	xor %edx, %edx
+	wrpkru
+	cmp TB_UPKRU(%r8), %eax
+	jne ufork_pkru_bad
+	test $1, %eax			/* never key 0 open to µprocess code */
+	jz ufork_pkru_bad
+	jmp 6f
+5:	xrstor (%rsi)
+6:
 	lea 40(%rdi), %rdi		/* gregs */
 	mov 16*8(%rdi), %rax		/* rip */
 	mov %rax, 24*8(%rdi)
@@ -173,6 +228,8 @@ ufork_sigsys_return_end:
  * the SIGSYS frame on the alternate stack, so masking it finds the block. */
 	.type ufork_sigsys_reenter, @function
 ufork_sigsys_reenter:
+	PKRU_RUNTIME			/* the kick's rt_sigreturn may have restored
+					   the µprocess's */
 	CLEAR_AC
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
@@ -333,6 +390,7 @@ ufork_enter_direct:
 	.globl ufork_signal_entry
 	.type ufork_signal_entry, @function
 ufork_signal_entry:
+	PKRU_RUNTIME			/* rt_sigreturn restores the interrupted one */
 	CLEAR_AC
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
@@ -376,6 +434,19 @@ ufork_signal_entry:
 	movb %cl, TB_SELECTOR(%rax)
 	ret
 	.size ufork_signal_entry, .-ufork_signal_entry
+
+/* A stub's PKRU check failed: someone jumped into the middle of a stub.
+ * Deny every key, key 0 included, and stop: nothing after this trusts the
+ * stack. */
+	.globl ufork_pkru_bad
+	.type ufork_pkru_bad, @function
+ufork_pkru_bad:
+	mov $-1, %eax
+	xor %ecx, %ecx
+	xor %edx, %edx
+	wrpkru
+	ud2
+	.size ufork_pkru_bad, .-ufork_pkru_bad
 
 /* The signal restorer of every runtime handler. */
 	.globl ufork_restorer, ufork_restorer_end

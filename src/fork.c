@@ -114,6 +114,7 @@ void user_return(struct uthread *t, ucontext_t *uc, long restart_nr)
 			thread_exit(t);
 		signal_deliver(t, uc, restart_nr);
 		restart_nr = -1;
+		pkey_thread(b, t->p->slot.index);	/* (exec may have moved it) */
 		__atomic_store_n(&b->in_user, 1, __ATOMIC_SEQ_CST);
 		if (!__atomic_load_n(&t->p->fork_stop, __ATOMIC_SEQ_CST) &&
 		    !__atomic_load_n(&t->p->stopped, __ATOMIC_SEQ_CST))
@@ -275,6 +276,7 @@ static int copy_region(struct uproc *p, struct uproc *child, const struct vma *v
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | (v->flags & MAP_NORESERVE), -1, 0) ==
 	    MAP_FAILED)
 		return -errno;
+	pkey_apply(to, len, readable ? PROT_READ | PROT_WRITE : v->prot);
 	if (readable && !(v->flags & VMA_WIPEONFORK)) {
 		size_t pages = len / PAGE_SIZE;
 		unsigned char *vec = malloc(pages);
@@ -337,6 +339,7 @@ static int share_in_slot(const struct vma *v, struct uproc *child, uintptr_t del
 	if (syscall(SYS_mremap, v->start, 0, v->end - v->start, MREMAP_MAYMOVE | MREMAP_FIXED,
 		    v->start + delta) == -1)
 		return -errno;
+	pkey_apply(v->start + delta, v->end - v->start, v->prot);	/* the child's key */
 	return child_map_add(child, v->start + delta, v->end + delta, v->prot, v->flags, v->kind);
 }
 

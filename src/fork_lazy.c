@@ -278,6 +278,7 @@ static void really_free(struct lz_set *s)
  */
 static void *lz_sweeper(void *arg)
 {
+	pkey_runtime_thread();
 	pthread_mutex_lock(&lz_lock);
 	for (;;) {
 		struct lz_set *s = graveyard;
@@ -405,6 +406,7 @@ static void on_fault(uintptr_t addr)
 
 static void *lz_main(void *arg)
 {
+	pkey_runtime_thread();
 	struct uffd_msg m[16];
 	for (;;) {
 		ssize_t n = read(uffd, m, sizeof m);
@@ -531,6 +533,8 @@ int lazy_stage(struct lz_set *s, const struct vma *v)
 	if (!e && mmap((void *)to, len, v->prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
 		       (v->flags & MAP_NORESERVE), -1, 0) == MAP_FAILED)
 		e = 2;
+	if (!e)
+		pkey_apply(to, len, v->prot);
 	if (!e && (uf_register(v->start, len) < 0 || uf_register(to, len) < 0))
 		e = 2;
 	if (e == 2) {	/* the pages go back to the parent, which is copied */
@@ -665,6 +669,7 @@ int lazy_join(struct uproc *p, struct uproc *child, const struct vma *v, uintptr
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | (v->flags & MAP_NORESERVE), -1, 0) ==
 	    MAP_FAILED)
 		return -ENOMEM;
+	pkey_apply(to + k0 * PAGE_SIZE, (k1 - k0) * PAGE_SIZE, v->prot);
 	int e = uf_register(to + k0 * PAGE_SIZE, (k1 - k0) * PAGE_SIZE);
 	size_t chunk = 64 * PAGE_SIZE;
 	uint64_t *tmp = e ? NULL : malloc(chunk);

@@ -55,7 +55,7 @@ static void usage(FILE *f)
 		"                      has user-space FSGSBASE (the path of CPUs without it)\n"
 		"  --isolation=LEVEL   isolation between µprocesses with memory protection\n"
 		"                      keys: none (default), fault or full; fault and full\n"
-		"                      need a CPU and kernel with pku and are not\n"
+		"                      need a CPU and kernel with pku; full is not\n"
 		"                      implemented yet\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n");
@@ -336,6 +336,10 @@ int main(int argc, char **argv)
 		die("%s", err);
 	if (isolation_check(err, sizeof err) < 0)
 		die("%s", err);
+	if (isolation != ISOLATION_NONE && fast)
+		die("--isolation=%s does not work with --fast-syscalls yet", isolation_name(isolation));
+	if (isolation_init(err, sizeof err) < 0)
+		die("%s", err);
 	if (fast && fastcall_init(err, sizeof err) < 0)
 		die("%s", err);
 	struct rlimit nofile;
@@ -363,7 +367,8 @@ int main(int argc, char **argv)
 		die("%s", err);
 	if (copy_mode == COPY_COA && (r = lazy_start()) < 0)
 		die("--copy=coa: cannot start the fault thread: %s", strerror(-r));
-	vdso_init();
+	if (!ufork_pkru_on)
+		vdso_init();	/* its code reads the host's vvar page: key 0 */
 	tty_init(p);	/* the runtime's terminal becomes the first program's */
 	r = proc_start(p, argv + optind, environ);
 	if (r < 0)

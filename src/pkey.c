@@ -16,9 +16,22 @@
  * CR4.PKE) and a working pkey_alloc(2); a host without them runs only at
  * level none, and asking for more fails at start-up with one line.
  *
- * Enforcement is not implemented yet: on a host with protection keys the
- * levels fault and full also fail at start-up, with a line that says so,
- * rather than run without the isolation they promise.
+ * The key map (fault; full is not implemented yet and refuses to start):
+ *  - key 0: the runtime (its static data, heap, thread stacks, text);
+ *    µprocess code runs with key 0 access-disabled;
+ *  - key_ro: the first page of every alternate signal stack (struct tblock:
+ *    the SUD selector the kernel reads under the µprocess's PKRU);
+ *    µprocesses may read it, not write it;
+ *  - key_shared: the shared area (MAP_SHARED mappings), open to all;
+ *  - slot keys, the rest: slot i carries slot_keys[i % nslot_keys], and so
+ *    does the frame part of the alternate stack of each host thread while
+ *    it runs that slot's code (6.1 writes signal frames under the PKRU in
+ *    force).  Slots whose indexes agree modulo nslot_keys share a key and
+ *    are not isolated from each other.
+ * The runtime runs with PKRU 0 (every key open); the entry stubs load it
+ * first, the way out loads tblock.upkru after an xrstor that leaves PKRU
+ * out (entry.S).  pkey_apply gives a new mapping of slot or shared memory
+ * its key: mmap gives every new mapping key 0, mprotect and mremap keep it.
  */
 #include "ufork.h"
 
@@ -26,6 +39,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/rseq.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -83,9 +98,132 @@ int isolation_check(char *err, size_t errlen)
 			 isolation_name(isolation), why);
 		return -1;
 	}
-	snprintf(err, errlen, "--isolation=%s is not implemented yet "
-		 "(only --isolation=none runs)", isolation_name(isolation));
-	return -1;
+	if (isolation == ISOLATION_FULL) {
+		snprintf(err, errlen, "--isolation=full is not implemented yet "
+			 "(--isolation=none and fault run)");
+		return -1;
+	}
+	return 0;
+}
+
+#define MAX_SLOT_KEYS 16
+unsigned char ufork_pkru_on;
+static int key_ro, key_shared;
+static int slot_keys[MAX_SLOT_KEYS], nslot_keys;
+
+static void wrpkru(uint32_t v)
+{
+	__asm__ volatile("wrpkru" : : "a"(v), "c"(0), "d"(0) : "memory");
+}
+
+/* glibc registers an rseq area in each thread's TLS (key 0).  The kernel
+ * writes it on the way back to user mode after a preemption or a signal,
+ * under the PKRU in force: from µprocess code that is a failed write and a
+ * forced SIGSEGV.  Under isolation host threads have none (sched_getcpu
+ * falls back to getcpu). */
+static void no_rseq(void)
+{
+	if (!__rseq_size)
+		return;
+	/* registered with the whole struct rseq (32 bytes), not __rseq_size */
+	char *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	if (syscall(SYS_rseq, area, 32, 1 /* RSEQ_FLAG_UNREGISTER */, 0x53053053) < 0)
+		syscall(SYS_rseq, area, __rseq_size, 1, 0x53053053);	/* (EINVAL: none) */
+}
+
+/* At start-up, in the main thread before any other thread exists (they
+ * inherit its PKRU, 0 from here on). */
+int isolation_init(char *err, size_t errlen)
+{
+	if (isolation == ISOLATION_NONE)
+		return 0;
+	key_ro = syscall(SYS_pkey_alloc, 0UL, 0UL);
+	key_shared = syscall(SYS_pkey_alloc, 0UL, 0UL);
+	long k;
+	while (nslot_keys < MAX_SLOT_KEYS && (k = syscall(SYS_pkey_alloc, 0UL, 0UL)) >= 0)
+		slot_keys[nslot_keys++] = k;
+	if (key_ro < 0 || key_shared < 0 || nslot_keys < 1) {
+		snprintf(err, errlen, "--isolation=%s: too few protection keys",
+			 isolation_name(isolation));
+		return -1;
+	}
+	wrpkru(0);
+	no_rseq();
+	ufork_pkru_on = 1;
+	return 0;
+}
+
+/* A new host thread: PKRU 0, the runtime's (6.1 starts threads with the
+ * kernel's init PKRU, under which the SUD selector's key is denied and every
+ * syscall would end in SIGSEGV). */
+void pkey_runtime_thread(void)
+{
+	if (!ufork_pkru_on)
+		return;
+	wrpkru(0);
+	no_rseq();
+}
+
+/* In a runtime handler, PKRU already the runtime's: the host signal mask
+ * the handler would have had without isolation (sud.c blocks all while it
+ * starts), i.e. the interrupted one plus extra. */
+void pkey_handler_mask(void *ucv, uint64_t extra)
+{
+	if (!ufork_pkru_on)
+		return;
+	ucontext_t *uc = ucv;
+	uint64_t m;
+	memcpy(&m, &uc->uc_sigmask, sizeof m);
+	m |= extra;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, 8);
+}
+
+int pkey_of_slot(int slot)
+{
+	return slot_keys[slot % nslot_keys];
+}
+
+/* PKRU of code of a slot with key k: k and the shared key open, the block
+ * key read-only, every other key (0 included) access-disabled. */
+static uint32_t upkru_of(int k)
+{
+	uint32_t v = 0xffffffffu;
+	v &= ~(3u << (2 * k));
+	v &= ~(3u << (2 * key_shared));
+	v &= ~(1u << (2 * key_ro));	/* AD clear, WD kept */
+	return v;
+}
+
+static void set_key(uintptr_t a, size_t len, int prot, int key)
+{
+	if (syscall(SYS_pkey_mprotect, a, len, prot, key) < 0)
+		ulog("pkey_mprotect %#lx+%#zx key %d: %s", a, len, key, strerror(errno));
+}
+
+void pkey_apply(uintptr_t addr, size_t len, int prot)
+{
+	if (!ufork_pkru_on || !len)
+		return;
+	int slot = slot_index_of(addr);
+	if (slot >= 0)
+		set_key(addr, len, prot, pkey_of_slot(slot));
+	else if (in_shared_area(addr, len))
+		set_key(addr, len, prot, key_shared);
+	else if (!(addr & (ALTSTACK_SIZE - 1)) && len == PAGE_SIZE)
+		set_key(addr, len, prot, key_ro);	/* a struct tblock (sud.c) */
+}
+
+void pkey_thread(struct tblock *b, int slot)
+{
+	if (!ufork_pkru_on)
+		return;
+	int k = pkey_of_slot(slot);
+	b->upkru = upkru_of(k);
+	if (b->ukey != k) {
+		set_key((uintptr_t)b + PAGE_SIZE, ALTSTACK_SIZE - PAGE_SIZE,
+			PROT_READ | PROT_WRITE, k);
+		b->ukey = k;
+	}
 }
 
 /*

@@ -276,6 +276,7 @@ long proc_load(struct uproc *p, char **argv, char **envp)
 	if (mmap((void *)stack_lo, STACK_SIZE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED)
 		return -errno;
+	pkey_apply(stack_lo, STACK_SIZE, PROT_READ | PROT_WRITE);
 	vma_insert(&p->vmas, stack_lo, b + p->slot.size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, VMA_STACK);
 	uintptr_t sp = build_stack(p, argv, envp);

@@ -466,6 +466,9 @@ static void runtime_fault(int sig, siginfo_t *si, ucontext_t *uc)
 void ufork_signal(int sig, siginfo_t *si, void *ucv, uintptr_t *saved)
 {
 	ucontext_t *uc = ucv;
+	/* faults nest (SA_NODEFER); SIG_INTERRUPT and outside signals do not */
+	pkey_handler_mask(uc, sig == SIG_INTERRUPT || !(sig == SIGSEGV || sig == SIGBUS ||
+		sig == SIGFPE || sig == SIGILL || sig == SIGTRAP) ? 1UL << (sig - 1) : 0);
 	uintptr_t ip = uc->uc_mcontext.gregs[REG_RIP];
 	struct tblock *b = current_block();
 	struct uthread *t = b->ut;

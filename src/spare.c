@@ -255,6 +255,7 @@ void spare_serve(struct spare *s)
 
 static void *spare_main(void *arg)
 {
+	pkey_runtime_thread();
 	struct spare *s = arg;
 	sigset_t none;
 	sigemptyset(&none);

@@ -50,6 +50,13 @@ static int install(int sig, void (*fn)(int, siginfo_t *, void *), int extra)
 	 * nest in itself.  Faults nest freely (SA_NODEFER). */
 	if (sig == SIG_INTERRUPT)
 		ka.mask = 1UL << (sig - 1);
+	/* Under isolation every signal is blocked while a handler starts: a
+	 * second signal delivered before the stub's WRPKRU would have its frame
+	 * written under the kernel's init PKRU, which denies the alternate
+	 * stack's key (6.1), and kill the runtime.  The handler puts the mask
+	 * it should have back (pkey_handler_mask) once PKRU is the runtime's. */
+	if (ufork_pkru_on)
+		ka.mask = ~0UL;
 	return syscall(SYS_rt_sigaction, sig, &ka, NULL, 8);
 }
 
@@ -177,6 +184,7 @@ struct tblock *tblock_setup(struct uthread *t, int arm)
 	b->ut = t;
 	b->block = b;
 	b->rt_fs = host_fs_base();
+	pkey_apply(a, PAGE_SIZE, PROT_READ | PROT_WRITE);	/* the block: read-only key */
 	stack_t ss = { .ss_sp = (char *)a + PAGE_SIZE, .ss_size = ALTSTACK_SIZE - PAGE_SIZE };
 	if (sigaltstack(&ss, NULL) < 0)
 		goto fail;
@@ -211,6 +219,7 @@ struct tblock *tblock_reuse(struct tblock *b)
 	b->xmask = keep.xmask;
 	b->xsize = keep.xsize;
 	b->sigmask = keep.sigmask;
+	b->ukey = keep.ukey;		/* the pages keep their key */
 	memcpy(b->swbytes, keep.swbytes, sizeof b->swbytes);
 	if (fast_syscalls)
 		fastcall_thread(b);

@@ -43,7 +43,10 @@ static int own_range(struct uproc *p, uintptr_t addr, size_t len)
 
 static long host_mmap(uintptr_t a, size_t len, int prot, int flags, int fd, long off)
 {
-	return syscall(SYS_mmap, a, len, prot, flags, fd, off) == -1 ? -errno : (long)a;
+	if (syscall(SYS_mmap, a, len, prot, flags, fd, off) == -1)
+		return -errno;
+	pkey_apply(a, len, prot);	/* a new mapping is on key 0 */
+	return (long)a;
 }
 
 long sys_mmap(struct sysctx *c, long a[6])
@@ -197,8 +200,11 @@ long sys_mprotect(struct sysctx *c, long a[6])
 	    rlimit_mprotect_ok(p, addr, addr + len, a[2])) {
 		r = syscall(SYS_mprotect, addr, len, a[2]) ? -errno : 0;
 		lazy_touch(p, addr, len, LAZY_KEEP);
-		if (!r)
+		if (!r) {
 			vma_protect(&p->vmas, addr, addr + len, a[2]);
+			/* PROT_EXEC alone would move it to the kernel's execute-only key */
+			pkey_apply(addr, len, a[2]);
+		}
 	}
 	pthread_mutex_unlock(&p->lock);
 	return r;
@@ -309,7 +315,9 @@ static long mremap_shared(struct uproc *p, uintptr_t old, size_t osz, size_t nsz
 		r = -ENOMEM;
 		goto out;
 	}
-	if (syscall(SYS_mremap, old, 0, nsz, MREMAP_MAYMOVE | MREMAP_FIXED, to) == -1) {
+	if (syscall(SYS_mremap, old, 0, nsz, MREMAP_MAYMOVE | MREMAP_FIXED, to) != -1)
+		pkey_apply(to, nsz, cur.prot);	/* the copy keeps the old key */
+	else {
 		r = -errno;
 		if (flags & MREMAP_FIXED)
 			arena_reserve(to, nsz);

@@ -104,6 +104,7 @@ void ufork_sigsys(int sig, siginfo_t *si, void *ucv)
 	struct tblock *b = current_block();
 	struct uthread *t = b->ut;
 
+	pkey_handler_mask(uc, 0);
 	if (b->starting) {	/* first entry of this thread into µprocess code */
 		b->starting = 0;
 		fastcall_arm(b, uc);	/* (in every mode: ufork_enter_direct) */

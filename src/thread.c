@@ -135,6 +135,7 @@ struct spare *thread_run(struct uthread *t, struct tblock *blk)
 
 static void *thread_main(void *arg)
 {
+	pkey_runtime_thread();
 	sigset_t none;
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);	/* creator may be in a handler */

@@ -84,6 +84,7 @@ static void fire(struct utimer *it, long now)
 
 static void *timer_main(void *arg)
 {
+	pkey_runtime_thread();
 	(void)arg;
 	sigset_t all;
 	sigfillset(&all);

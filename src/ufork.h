@@ -57,6 +57,7 @@ int slot_alloc(struct slot *s, struct image *img, struct vma_list *prev);
 void slot_free(struct slot *s, struct image *img, struct vma_list *vmas, size_t bytes);
 extern size_t keep_budget;	/* --keep-slots: bytes freed slots may keep resident */
 int arena_reserve(uintptr_t addr, size_t len);	/* back to PROT_NONE */
+int slot_index_of(uintptr_t addr);		/* -1: not in a slot */
 uintptr_t shared_alloc(size_t len);		/* address in the shared area */
 void shared_ref(uintptr_t start, uintptr_t end, int delta);
 int shared_users(uintptr_t start, uintptr_t end);
@@ -289,10 +290,14 @@ struct tblock {
 	uint64_t swbytes[6];		/* 112: XSAVE software-reserved bytes */
 	struct tblock *block;		/* 160: this block, read GS-relative by
 					   the fast entry (fastcall_thread) */
+	uint32_t upkru;			/* 168: PKRU of µprocess code (isolation) */
+	int ukey;			/* protection key of the alternate stack's
+					   frame part (0 until a µprocess ran) */
 };
 _Static_assert(offsetof(struct tblock, recheck) == 52 && offsetof(struct tblock, uc) == 56 &&
 	       offsetof(struct tblock, self) == 64 && offsetof(struct tblock, sigmask) == 104 &&
-	       offsetof(struct tblock, swbytes) == 112 && offsetof(struct tblock, block) == 160,
+	       offsetof(struct tblock, swbytes) == 112 && offsetof(struct tblock, block) == 160 &&
+	       offsetof(struct tblock, upkru) == 168,
 	       "entry.S knows these offsets");
 
 #define SUD_ALLOW 0
@@ -422,6 +427,14 @@ int isolation_parse(const char *s);	/* the level, or -1 */
 int pkey_supported(char *err, size_t errlen);
 int isolation_check(char *err, size_t errlen);	/* 0, or -1 with err */
 long pkey_scan_code(const unsigned char *code, size_t n);	/* WRPKRU/XRSTOR offset or -1 */
+extern unsigned char ufork_pkru_on;	/* keys in force: the stubs switch PKRU */
+int isolation_init(char *err, size_t errlen);	/* the keys; runtime PKRU */
+void pkey_apply(uintptr_t addr, size_t len, int prot);	/* the key addr's memory gets */
+struct tblock;
+void pkey_thread(struct tblock *b, int slot);	/* b about to run code of that slot */
+int pkey_of_slot(int slot);
+void pkey_runtime_thread(void);	/* first thing in every new host thread */
+void pkey_handler_mask(void *uc, uint64_t extra);	/* the handler's host mask back */
 
 /* ---- entry and host threads (sud.c, entry.S) ------------------------- */
 

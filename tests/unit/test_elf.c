@@ -11,6 +11,7 @@
 int runtime_fd(int fd) { return fd; }
 int fast_syscalls, trace_syscalls, show_stats;
 void ulog(const char *fmt, ...) { (void)fmt; }
+void pkey_apply(uintptr_t addr, size_t len, int prot) { (void)addr; (void)len; (void)prot; }
 
 static unsigned char buf[4096];
 
