@@ -104,6 +104,15 @@ run env MODULE_BUILDTYPE=static PKG_CONFIG_LIBDIR="$WORK/pkgconfig" PKG_CONFIG_P
 	--prefix="$PREFIX" --disable-shared --without-ensurepip \
 	--disable-test-modules \
 	CC="$WORK/cc" CFLAGS="-O2" LDFLAGS=""
+# configure reads Modules/Setup.stdlib (the module lines MODULE_BUILDTYPE
+# marks *static*) only on Emscripten and WASI: elsewhere its
+# MODULES_SETUP_STDLIB is empty, so makesetup sees Setup.bootstrap alone and
+# setup.py then tries the rest as shared extensions against the host's glibc
+# headers.  Setup.local (read first, as Setup.stdlib's own header suggests)
+# takes its lines in; modules configure found missing stay commented out,
+# and every module setup.py would build is then already built in.
+cp Modules/Setup.stdlib Modules/Setup.local
+run make Makefile Modules/config.c
 run make -j"$jobs" python
 rm -rf "$PREFIX"
 run make -j"$jobs" COMPILEALL_OPTS=-j"$jobs" altinstall
