@@ -112,45 +112,16 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/ufork-redis-bench.XXXXXX")
 RES=$OUT/results.txt    # lines: SIZE MODE KEY VALUE
 : >"$RES"
 
-PIDS=()
-# tree PID: PID and its descendants (timeout -> ufork run -> runtime, or a
-# server and its save child), up to 4 levels
-tree() {
-    local p=$1 c
-    echo "$p"
-    [ "${2:-0}" -lt 4 ] || return 0
-    for c in $(pgrep -P "$p"); do tree "$c" $((${2:-0} + 1)); done
-}
-cleanup() {
-    local p all=()
-    for p in "${PIDS[@]}"; do
-        kill -0 "$p" 2>/dev/null && mapfile -t -O "${#all[@]}" all < <(tree "$p")
-    done
-    [ ${#all[@]} -gt 0 ] && kill -KILL "${all[@]}" 2>/dev/null
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$SCRATCH"
-}
+# PIDS, tree, kill_jobs, pick_port
+# shellcheck source-path=SCRIPTDIR source=../scripts/jobs.bash
+. "$ROOT/scripts/jobs.bash"
+cleanup() { kill_jobs; rm -rf "$SCRATCH"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mkfifo "$SCRATCH/sleep"
 exec {SLEEPFD}<>"$SCRATCH/sleep"
 msleep() { read -r -t "$1" -u "$SLEEPFD" _; }   # sleep without a fork
-
-# a free port above the ephemeral range
-USED=" "
-pick_port() {
-    local p i
-    for i in $(seq 50); do
-        p=$((61000 + RANDOM % 4000))
-        case $USED in *" $p "*) continue ;; esac
-        [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] || continue
-        USED="$USED$p "
-        echo "$p"
-        return
-    done
-    die "no free port"
-}
 
 rc() { local p=$1; shift; timeout 30 "$CLI" -h 127.0.0.1 -p "$p" "$@" 2>&1 | tr -d '\r'; }
 field() { rc "$1" info "$2" | sed -n "s/^$3://p"; }
@@ -194,7 +165,7 @@ CMDLEN=$(($(stat -c %s "$SCRATCH/data.resp") / NVALS))
 start() {
     local mode=$1 size=$2 dir=$SCRATCH/$1-$2 i
     mkdir -p "$dir"
-    PORT=$(pick_port)
+    PORT=$(pick_port) || die "no free port"
     local args=(--port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir"
         --enable-debug-command local --hz 500)
     if [ "$mode" = native ]; then

@@ -178,7 +178,7 @@ void pkey_handler_mask(void *ucv, uint64_t extra)
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, 8);
 }
 
-int pkey_of_slot(int slot)
+static int pkey_of_slot(int slot)
 {
 	return slot_keys[slot % nslot_keys];
 }
@@ -197,7 +197,7 @@ static uint32_t upkru_of(int k)
 static void set_key(uintptr_t a, size_t len, int prot, int key)
 {
 	if (syscall(SYS_pkey_mprotect, a, len, prot, key) < 0)
-		ulog("pkey_mprotect %#lx+%#zx key %d: %s", a, len, key, strerror(errno));
+		ulog("ufork: pkey_mprotect %#lx+%#zx key %d: %s\n", a, len, key, strerror(errno));
 }
 
 void pkey_apply(uintptr_t addr, size_t len, int prot)

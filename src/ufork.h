@@ -432,7 +432,6 @@ int isolation_init(char *err, size_t errlen);	/* the keys; runtime PKRU */
 void pkey_apply(uintptr_t addr, size_t len, int prot);	/* the key addr's memory gets */
 struct tblock;
 void pkey_thread(struct tblock *b, int slot);	/* b about to run code of that slot */
-int pkey_of_slot(int slot);
 void pkey_runtime_thread(void);	/* first thing in every new host thread */
 void pkey_handler_mask(void *uc, uint64_t extra);	/* the handler's host mask back */
 

@@ -156,7 +156,7 @@ is_subset() { local x; for x in $1; do case " $2 " in *" $x "*) ;; *) return 1 ;
 foreground() { # MODE (native|ufork)
     MODE=$1
     local d=$SCRATCH/$MODE port front tpid w1 w2 a rt mpid i
-    port=$(pick_port)
+    port=$(pick_port) || fail "no free port"
     prefix "$d" "$port"
     if [ "$MODE" = ufork ]; then
         timeout -k 2 "$LIFE" "$UFORK" run "$NGINX" -p "$d/" -c conf/fg.conf -e logs/error.log \
@@ -265,7 +265,7 @@ SH
 daemon() { # MODE
     MODE=$1
     local d=$SCRATCH/d-$MODE port tpid r m w1 w2 a x i
-    port=$(pick_port)
+    port=$(pick_port) || fail "no free port"
     prefix "$d" "$port"
     mkfifo "$d/ctl" "$d/ack"
     exec 4<>"$d/ack" 5<>"$d/ctl"
@@ -322,7 +322,8 @@ daemon ufork
 
 # === 4. missing configuration file ==============================================
 MODE=missing
-prefix "$SCRATCH/m" "$(pick_port)"
+mport=$(pick_port) || fail "no free port"
+prefix "$SCRATCH/m" "$mport"
 timeout 10 "$NGINX" -p "$SCRATCH/m/" -c conf/missing.conf -e logs/error.log </dev/null >"$SCRATCH/mn" 2>"$SCRATCH/mn.err"
 ns=$?
 timeout 10 "$UFORK" run "$NGINX" -p "$SCRATCH/m/" -c conf/missing.conf -e logs/error.log </dev/null >"$SCRATCH/mu" 2>"$SCRATCH/mu.err"

@@ -174,8 +174,8 @@ BINSIZES=(1 2 7 8 9 15 16 17 31 32 33 44 63 64 65 127 128 129 255 256 257 1000 4
 DIR=$SCRATCH/u
 NDIR=$SCRATCH/n
 mkdir -p "$DIR" "$NDIR"
-UP=$(pick_port)
-NP=$(pick_port)
+UP=$(pick_port) || fail "no free port"
+NP=$(pick_port) || fail "no free port"
 
 # === 1. the server and its data ==============================================
 start_ufork ufork "$UP" "$DIR"
@@ -387,7 +387,7 @@ head -c 1 "$DIR/appendonlydir/$base" | grep -q '\*' || fail "$base does not star
 rm -rf "$NDIR"
 mkdir -p "$NDIR"
 cp -r "$DIR/appendonlydir" "$NDIR/"
-NP2=$(pick_port)
+NP2=$(pick_port) || fail "no free port"
 start_native native-aof "$NP2" "$NDIR" --appendonly yes
 NPID2=$NPID
 D3=$(rc "$NP2" debug digest)
@@ -417,7 +417,7 @@ total=$(grep -m1 "ufork: total copied" "$SCRATCH/ufork.err" || true)
 [ -n "$total" ] || fail "no --stats report from ufork"
 ok "relocation (--stats, all forks of the run): ${total#ufork: }"
 
-UP2=$(pick_port)
+UP2=$(pick_port) || fail "no free port"
 mkdir -p "$SCRATCH/u2"
 start_ufork ufork2 "$UP2" "$SCRATCH/u2"
 rc "$UP2" debug populate 1000 >/dev/null
