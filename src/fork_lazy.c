@@ -19,9 +19,12 @@
  *     write(2) from it, the runtime's copy_to_user) fault the same way and
  *     wait, so no syscall sees an empty or unrelocated page.
  * A set is the parent and up to LZ_SIDES-1 children: a parent that forks
- * again while its regions have the bounds the set staged adds the new child to
- * the set (lazy_join: only the pages the parent has filled since are copied
- * now), so forking N workers stages the heap once.
+ * again while what it maps inside the staged regions is still private
+ * anonymous memory adds the new child to the set (lazy_join, piece by
+ * piece of the parent's regions: only the pages the parent has of its own
+ * are copied now; the parts its regions grew by are staged anew or
+ * copied), so forking N workers, or BGSAVE after BGSAVE, stages the heap
+ * once.
  *
  * Invariants, kept under lz_lock:
  *  - a page of a side's range is present iff its state has that side's bit
@@ -719,10 +722,10 @@ static void moved_back(struct uproc *p, const struct lz_region *r)
 
 /*
  * Called with the forking µprocess p stopped (its other threads parked),
- * before it forks into child: where p is the parent of a set whose regions
- * are as they were, child joins the set; where it is a child, or its
- * regions changed, it gets every page it lacks first, so that this fork
- * sees all of its memory in place.
+ * before it forks into child: where p is the parent of a set it can join
+ * (joinable), child joins the set; where it is a child, or what it maps
+ * there changed kind, it settles (moves back or gets every page it lacks)
+ * first, so that this fork sees all of its memory in place.
  */
 void lazy_settle(struct uproc *p, struct uproc *child)
 {
