@@ -5,7 +5,8 @@
  * runs must not change the code of its µprocesses) after elf_check accepted
  * it.  image_map maps it at a slot base: read-only and executable segments are
  * mapped from the memfd (never copied), writable ones are copied into
- * anonymous memory.  All offsets kept in struct image are relative to the load
+ * anonymous memory (not at fork: IMAGE_TEXT maps the first kind only, the
+ * child's data comes from its parent's regions).  All offsets kept in struct image are relative to the load
  * base, so one image serves every slot.
  *
  * With --fast-syscalls the copy's syscall sites are rewritten (rewrite.c)
@@ -171,7 +172,7 @@ static int prot_of(uint32_t pf)
 	       (pf & PF_X ? PROT_EXEC : 0);
 }
 
-int image_map(struct image *img, uintptr_t base, struct vma_list *vmas)
+int image_map(struct image *img, uintptr_t base, struct vma_list *vmas, int what)
 {
 	Elf64_Ehdr eh;
 	if (pread(img->memfd, &eh, sizeof eh, 0) != sizeof eh)
@@ -207,6 +208,8 @@ int image_map(struct image *img, uintptr_t base, struct vma_list *vmas)
 			continue;
 		}
 		/* writable: private anonymous copy, zero-filled past p_filesz */
+		if (what == IMAGE_TEXT)
+			continue;
 		if (mmap((void *)start, end - start, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
 			return -errno;

@@ -671,7 +671,7 @@ static int copy_regions(struct uproc *p, struct uproc *child, struct fork_stat *
 		arena_reserve(child->slot.base, child->slot.size);
 		vma_free(&child->recycled);
 	}
-	r = image_map(child->img, child->slot.base, &child->vmas);
+	r = image_map(child->img, child->slot.base, &child->vmas, IMAGE_TEXT);
 	if (r < 0) {
 		job_close(job, st);
 		return r;

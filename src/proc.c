@@ -269,7 +269,7 @@ long proc_load(struct uproc *p, char **argv, char **envp)
 {
 	uintptr_t b = p->slot.base;
 	proc_layout(p);
-	int r = image_map(p->img, b, &p->vmas);
+	int r = image_map(p->img, b, &p->vmas, IMAGE_ALL);
 	if (r < 0)
 		return r;
 	uintptr_t stack_lo = b + p->slot.size - STACK_SIZE;

@@ -140,7 +140,8 @@ void *elf_dynsym(const void *image, const char *name);
 /* ---- the µprocesses' vDSO (vdso.c) ------------------------------------ */
 extern uintptr_t vdso_base;	/* their AT_SYSINFO_EHDR; 0: none */
 void vdso_init(void);
-int image_map(struct image *img, uintptr_t base, struct vma_list *vmas);
+enum { IMAGE_ALL, IMAGE_TEXT };	/* image_map: every segment, or the read-only ones */
+int image_map(struct image *img, uintptr_t base, struct vma_list *vmas, int what);
 void image_put(struct image *img);	/* drops a reference; the last closes */
 
 /* ---- µprocesses and threads (proc.c, thread.c) ----------------------- */

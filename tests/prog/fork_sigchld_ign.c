@@ -9,15 +9,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void spawn(int n)
+static pid_t spawn(int n)
 {
+    pid_t pid = -1;
     for (int i = 0; i < n; i++) {
         fflush(stdout);
-        if (fork() == 0) {
+        pid = fork();
+        if (pid == 0) {
             usleep(10000 * (i + 1));
             _exit(7);
         }
     }
+    return pid;
 }
 
 static void on_chld(int sig) { (void)sig; }
@@ -31,8 +34,11 @@ int main(void)
     pid_t w = wait(&st);
     printf("fork_sigchld_ign: SIG_IGN, children running: wait=%d ECHILD=%d\n", (int)w,
            errno == ECHILD);
-    spawn(1);
-    usleep(100000);                      /* it is long gone */
+    pid_t last = spawn(1);
+    /* until it is gone (reaped at its exit: kill finds no such process),
+     * however slow the machine */
+    for (int i = 0; i < 2000 && kill(last, 0) == 0; i++)
+        usleep(5000);
     errno = 0;
     w = waitpid(-1, &st, WNOHANG);
     printf("fork_sigchld_ign: SIG_IGN, child gone: waitpid(WNOHANG)=%d ECHILD=%d\n", (int)w,
