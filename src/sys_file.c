@@ -3,7 +3,8 @@
  * table, cwd and umask (its host threads share one CLONE_FILES|CLONE_FS
  * context), so most file calls are forwarded unchanged by the table in
  * systab.c.  Here: what must not reach the host as is - the runtime's own fds
- * (at fd_floor and above) are protected from close/dup2/dup3/fcntl, and the
+ * (at fd_floor and above) are protected from close/dup2/dup3/fcntl and from
+ * the forwarded calls that take an fd (runtime_fd_arg), and the
  * calls that take a host signal mask run with the µprocess's virtual mask
  * instead of touching the host's.  And fd_top, the bound on a µprocess's fd
  * numbers that lets its exit close its table without scanning all of it.
@@ -22,6 +23,47 @@ int fd_floor = 1000;
 int is_runtime_fd(long fd)
 {
 	return fd >= fd_floor && fd < fd_floor + RUNTIME_FDS;
+}
+
+/* Which arguments of forwarded call nr are fds (bit i: a[i]).  The *at
+ * calls' dirfds are not here: an absolute path ignores them. */
+static unsigned fd_args(long nr)
+{
+	switch (nr) {
+	case SYS_splice: case SYS_copy_file_range: case SYS_epoll_ctl:
+		return 1 | 4;
+	case SYS_tee: case SYS_sendfile:
+		return 1 | 2;
+	case SYS_read: case SYS_write: case SYS_fstat: case SYS_lseek: case SYS_ioctl:
+	case SYS_pread64: case SYS_pwrite64: case SYS_readv: case SYS_writev:
+	case SYS_preadv: case SYS_pwritev: case SYS_preadv2: case SYS_pwritev2:
+	case SYS_dup: case SYS_flock: case SYS_fsync: case SYS_fdatasync:
+	case SYS_ftruncate: case SYS_getdents: case SYS_getdents64: case SYS_fchdir:
+	case SYS_fchmod: case SYS_fchown: case SYS_fstatfs: case SYS_syncfs:
+	case SYS_sync_file_range: case SYS_vmsplice: case SYS_fallocate:
+	case SYS_fadvise64: case SYS_readahead: case SYS_fsetxattr: case SYS_fgetxattr:
+	case SYS_flistxattr: case SYS_fremovexattr: case SYS_inotify_add_watch:
+	case SYS_inotify_rm_watch: case SYS_epoll_wait: case SYS_timerfd_settime:
+	case SYS_timerfd_gettime: case SYS_connect: case SYS_accept: case SYS_accept4:
+	case SYS_sendto: case SYS_recvfrom: case SYS_sendmsg: case SYS_recvmsg:
+	case SYS_sendmmsg: case SYS_recvmmsg: case SYS_shutdown: case SYS_bind:
+	case SYS_listen: case SYS_getsockname: case SYS_getpeername:
+	case SYS_setsockopt: case SYS_getsockopt:
+		return 1;
+	}
+	return 0;
+}
+
+/* Does forwarded call nr name one of the runtime's fds?  The µprocess has
+ * no such fd (Linux: EBADF), and the runtime's userfaultfd, pagemap, log
+ * and front socket are not its to read, write, ioctl or dup. */
+int runtime_fd_arg(long nr, const long a[6])
+{
+	unsigned m = fd_args(nr);
+	for (int i = 0; m; i++, m >>= 1)
+		if ((m & 1) && is_runtime_fd(a[i]))
+			return 1;
+	return 0;
 }
 
 /* Moves a runtime fd into the protected range (closes the original). */

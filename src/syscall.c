@@ -66,6 +66,8 @@ static int raises_sigpipe(int nr, const long a[6])
 
 long sys_forward(struct sysctx *c, long a[6])
 {
+	if (runtime_fd_arg(c->nr, a))
+		return -EBADF;
 	long r = forward_args_check(c->t->p, c->nr, a);
 	if (r)
 		return r;

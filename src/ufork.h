@@ -591,6 +591,7 @@ extern int fd_floor;		/* runtime fds live in [fd_floor, fd_floor + RUNTIME_FDS) 
 void fd_note(struct sysctx *c, const long a[6], long ret);
 int fd_top_scan(void);
 int is_runtime_fd(long fd);
+int runtime_fd_arg(long nr, const long a[6]);	/* an fd argument is a runtime fd */
 int runtime_fd(int fd);		/* moves fd up into the runtime range */
 void ulog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void trace_enter(struct sysctx *c, long a[6]);
