@@ -31,9 +31,9 @@
  *    (LZ_DONE(side)), except pages that side discarded since (munmap,
  *    MAP_FIXED, MADV_DONTNEED: lazy_touch DROP marks them done, and a fault
  *    on a done page gets a zero page);
- *  - a staged page is freed once every side has it or is gone (at once
- *    where a fault fills it, otherwise by the sweeper thread); the staging
- *    range and the set go when every side is gone or done;
+ *  - a staged page is freed once every side has it or is gone, by the
+ *    sweeper thread, in batches (within SWEEP_BATCH_US of the fill); the
+ *    staging range and the set go when every side is gone or done;
  *  - a µprocess that is a side of a set (p->lazy) settles before it forks
  *    again (lazy_settle: it joins the child to the set as above, or every
  *    page it lacks is filled, or, for a parent whose children are gone, its
@@ -66,6 +66,7 @@ int copy_mode = COPY_FULL;
 #define LAZY_MIN (256UL << 10)		/* smaller regions are copied at fork */
 #define LAZY_CLUSTER 16			/* pages filled per fault, at most */
 #define STAGE_ALIGN (1UL << 30)
+#define SWEEP_BATCH_US 2000		/* the sweeper frees what 2 ms of fills left */
 #define LZ_SIDES 8			/* the parent and up to 7 children */
 #define LZ_DONE(side) (1 << (side))	/* side 0: the parent, 1...: children */
 
@@ -75,6 +76,7 @@ struct lz_region {
 	int prot;			/* the staging range's protection */
 	uint8_t *st;			/* per page: LZ_DONE bits */
 	size_t left[LZ_SIDES];		/* pages each side still lacks */
+	size_t dlo, dhi;		/* pages for the sweeper to look at: [dlo, dhi) */
 };
 
 struct lz_set {
@@ -184,24 +186,8 @@ static int uf_copy(uintptr_t dst, uintptr_t src, size_t len)
 	return 0;
 }
 
-/* Frees the staged pages of [i, j) that neither side still needs. */
-static void free_staged(struct lz_set *s, struct lz_region *r, size_t i, size_t j)
-{
-	uint8_t need = alive(s);
-	for (size_t k = i; k < j;) {
-		if ((r->st[k] & need) != need) {
-			k++;
-			continue;
-		}
-		size_t e = k + 1;
-		while (e < j && (r->st[e] & need) == need)
-			e++;
-		madvise((void *)(r->stage + k * PAGE_SIZE), (e - k) * PAGE_SIZE, MADV_DONTNEED);
-		k = e;
-	}
-}
-
 static void side_done(struct lz_set *s, int side);
+static void sweep_later(struct lz_set *s, struct lz_region *r, size_t i, size_t j);
 
 /* Fills pages [i, j) of side's range, all of which it lacks. */
 static void fill(struct lz_set *s, struct lz_region *r, int side, size_t i, size_t j)
@@ -226,7 +212,7 @@ static void fill(struct lz_set *s, struct lz_region *r, int side, size_t i, size
 		r->st[k] |= LZ_DONE(side);
 	r->left[side] -= j - i;
 	filled[side] += j - i;
-	free_staged(s, r, i, j);
+	sweep_later(s, r, i, j);	/* (in batches: each madvise is a TLB shootdown) */
 }
 
 /* Every page side lacks in [i, j) of r. */
@@ -277,11 +263,17 @@ static void really_free(struct lz_set *s)
  * The sweeper thread: frees what sets no longer need, outside lz_lock -
  * the staged pages of a set that lost a side or pages (the bits it reads
  * only ever get set, and a side that is gone stays gone, so it frees at
- * worst too little), and dead sets.
+ * worst too little; a child that joins later needs only pages the parent
+ * lacks, which it does not free), and dead sets.  It waits SWEEP_BATCH_US
+ * before it frees: the fault thread used to free each cluster right after
+ * filling it, and every madvise is a TLB shootdown (about 300 us on this
+ * kind of VM, more than the fill); in batches a 128 MB parent refills its
+ * pages after a fork about twice as fast.
  */
 static void *lz_sweeper(void *arg)
 {
 	pkey_runtime_thread();
+	int napped = 0;
 	pthread_mutex_lock(&lz_lock);
 	for (;;) {
 		struct lz_set *s = graveyard;
@@ -298,14 +290,27 @@ static void *lz_sweeper(void *arg)
 			pthread_cond_wait(&lz_cv, &lz_lock);
 			continue;
 		}
+		if (!napped) {	/* more fills come in the meantime */
+			pthread_mutex_unlock(&lz_lock);
+			usleep(SWEEP_BATCH_US);
+			pthread_mutex_lock(&lz_lock);
+			napped = 1;
+			continue;
+		}
+		napped = 0;
 		s->sweep = 0;
 		s->busy++;
 		uint8_t need = alive(s);
+		size_t lo[s->n + 1], hi[s->n + 1];	/* (the regions stay while busy) */
+		for (int i = 0; i < s->n; i++) {
+			lo[i] = s->r[i].dlo, hi[i] = s->r[i].dhi;
+			s->r[i].dlo = s->r[i].dhi = 0;
+		}
 		pthread_mutex_unlock(&lz_lock);
 		for (int i = 0; i < s->n; i++) {
 			struct lz_region *r = &s->r[i];
-			size_t pages = r->len / PAGE_SIZE;
-			for (size_t k = 0; k < pages;) {
+			size_t pages = hi[i];
+			for (size_t k = lo[i]; k < pages;) {
 				if ((__atomic_load_n(&r->st[k], __ATOMIC_RELAXED) & need) != need) {
 					k++;
 					continue;
@@ -327,8 +332,19 @@ static void *lz_sweeper(void *arg)
 	return NULL;
 }
 
-static void sweep_later(struct lz_set *s)
+/* The sweeper is to look at pages [i, j) of r, or at all of s (r NULL). */
+static void sweep_later(struct lz_set *s, struct lz_region *r, size_t i, size_t j)
 {
+	for (int n = 0; n < s->n; n++) {
+		struct lz_region *q = &s->r[n];
+		size_t lo = r ? i : 0, hi = r ? j : q->len / PAGE_SIZE;
+		if (r && q != r)
+			continue;
+		if (q->dlo >= q->dhi)
+			q->dlo = lo, q->dhi = hi;
+		else
+			q->dlo = lo < q->dlo ? lo : q->dlo, q->dhi = hi > q->dhi ? hi : q->dhi;
+	}
 	s->sweep = 1;
 	pthread_cond_signal(&lz_cv);
 }
@@ -347,7 +363,7 @@ static void side_done(struct lz_set *s, int side)
 	if (!alive(s))
 		set_free(s);
 	else
-		sweep_later(s);
+		sweep_later(s, NULL, 0, 0);
 }
 
 static int set_side(const struct lz_set *s, const struct uproc *p)
@@ -819,7 +835,7 @@ void lazy_touch(struct uproc *p, uintptr_t a, size_t len, int how)
 							r->st[k] |= LZ_DONE(side);
 							r->left[side]--;
 						}
-					sweep_later(s);
+					sweep_later(s, r, lo, hi);
 				}
 			}
 			all &= !r->left[side];
