@@ -128,6 +128,24 @@ int image_open(const char *path, struct image *img, char *err, size_t errlen)
 	}
 	img->data_size = end_data > start_data ? end_data - start_data : 0;
 
+	/* under isolation, no code that can change PKRU, and W^X (pkey.c) */
+	for (int i = 0; ufork_pkru_on && i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_X))
+			continue;
+		long at = pkey_scan_code(buf + ph[i].p_offset, ph[i].p_filesz);
+		if ((ph[i].p_flags & PF_W) || at >= 0) {
+			if (at < 0)
+				snprintf(err, errlen, "%s: a writable and executable segment "
+					 "(refused under --isolation)", path);
+			else
+				snprintf(err, errlen, "%s: WRPKRU or XRSTOR in executable code at "
+					 "file offset %#lx (refused under --isolation)", path,
+					 (unsigned long)(ph[i].p_offset + at));
+			free(buf);
+			return -EACCES;
+		}
+	}
+
 	if (fast_syscalls) {
 		struct rewrite_result rr;
 		int bad = rewrite_syscalls(buf, len, &rr) < 0;

@@ -53,6 +53,7 @@
 #define TB_SWBYTES 112
 #define TB_BLOCK 160
 #define TB_UPKRU 168
+#define TB_FWD_RSP 176
 #define ALTSTACK_SIZE (1 << 18)
 #define SYS_ARCH_PRCTL 158
 #define ARCH_SET_FS 0x1002
@@ -470,32 +471,84 @@ ufork_enter_trap:
 	ud2
 	.size ufork_enter_trap, .-ufork_enter_trap
 
-/* long ufork_cancellable_syscall(volatile int *cancel, long nr, const long *args)
+/* long ufork_cancellable_syscall(volatile int *cancel, long nr, const long *args,
+ *                                 uint32_t pkru)
  * A host signal that lands in [ufork_cancel_begin, ufork_cancel_end) with
  * *cancel set moves %rip to ufork_cancel_out: the syscall is then either not
  * made (-EINTR) or, if it completed, its result is kept.  No check-then-block
- * race. */
+ * race.
+ *
+ * pkru != 0 (isolation, a call forwarded with the µprocess's own arguments):
+ * the syscall runs under that PKRU, so the host kernel's copies from and to
+ * user memory fault, with EFAULT, on memory the µprocess may not touch (other
+ * slots, the runtime).  Between the two WRPKRUs only registers and the block
+ * (cancel, read-only to µprocesses) are touched.  The WRPKRU back to 0 is an
+ * ERIM gadget a µprocess could jump to; after it, the stack pointer must be
+ * the one saved in the thread's block (TB_FWD_RSP, written here under PKRU 0,
+ * read-only to µprocesses, 0 whenever no forwarded call runs), or the
+ * thread stops in ufork_pkru_bad; and the block must be genuine (the SIGSYS
+ * stub's test).  rbx, rbp and r12 hold state across. */
 	.globl ufork_cancellable_syscall, ufork_cancel_begin, ufork_cancel_end, ufork_cancel_out
 	.type ufork_cancellable_syscall, @function
 ufork_cancellable_syscall:
-	mov %rdi, %r11
-	mov %rsi, %rax
+	push %rbx
+	push %rbp
+	push %r12
+	mov %ecx, %ebx			/* pkru */
+	mov %rdi, %r11			/* cancel */
+	mov %rsi, %r12			/* nr */
 	mov %rdx, %rcx
 	mov 0(%rcx), %rdi
 	mov 8(%rcx), %rsi
-	mov 16(%rcx), %rdx
+	mov 16(%rcx), %rbp
 	mov 24(%rcx), %r10
 	mov 32(%rcx), %r8
 	mov 40(%rcx), %r9
+	test %ebx, %ebx
+	jz 1f
+	mov %rsp, %rax
+	and $ALTSTACK_MASK, %rax
+	mov %rsp, TB_FWD_RSP(%rax)
+	mov %ebx, %eax
+	xor %ecx, %ecx
+	xor %edx, %edx
+	wrpkru
+1:	mov %rbp, %rdx
+	mov %r12, %rax
 ufork_cancel_begin:
 	cmpl $0, (%r11)
 	jnz ufork_cancel_out
 	syscall
 ufork_cancel_end:
+2:	test %ebx, %ebx
+	jz 3f
+	mov %rax, %r12
+	xor %eax, %eax
+	xor %ecx, %ecx
+	xor %edx, %edx
+	wrpkru
+	test %eax, %eax
+	jnz ufork_pkru_bad
+	mov %rsp, %rax
+	and $ALTSTACK_MASK, %rax
+	cmp %rax, TB_BLOCK(%rax)	/* a genuine block, as in the SIGSYS stub */
+	jne ufork_pkru_bad
+	movabs $0x200000000000, %rcx	/* ARENA_BASE */
+	cmp %rcx, %rax
+	jb 4f
+	cmp arena_end(%rip), %rax
+	jb ufork_pkru_bad
+4:	cmp %rsp, TB_FWD_RSP(%rax)
+	jne ufork_pkru_bad
+	movq $0, TB_FWD_RSP(%rax)
+	mov %r12, %rax
+3:	pop %r12
+	pop %rbp
+	pop %rbx
 	ret
 ufork_cancel_out:
 	mov $-4, %rax
-	ret
+	jmp 2b
 	.size ufork_cancellable_syscall, .-ufork_cancellable_syscall
 
 /* User-memory copies.  A fault with %rip in [ufork_uaccess_begin,

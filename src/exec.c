@@ -181,11 +181,14 @@ static int open_image(const char *path, struct strv *argv, struct image **out, i
 	char err[256];
 	if (!img)
 		return -ENOMEM;
-	if (image_open(path, img, err, sizeof err) < 0) {
+	int r = image_open(path, img, err, sizeof err);
+	if (r < 0) {
 		free(img);
 		if (trace_syscalls)
 			ulog("ufork: execve: %s\n", err);
-		return -ENOEXEC;	/* not ELF, dynamic, not PIE, truncated... */
+		/* refused under isolation (pkey.c), else not ELF, dynamic, not
+		 * PIE, truncated... */
+		return r == -EACCES ? -EACCES : -ENOEXEC;
 	}
 	*out = img;
 	return 0;

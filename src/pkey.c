@@ -253,3 +253,50 @@ long pkey_scan_code(const unsigned char *code, size_t n)
 	}
 	return -1;
 }
+
+/*
+ * Where the scan is applied, under isolation (ufork_pkru_on); a refusal is
+ * EACCES, the answer of Linux under a W^X policy (SELinux execmem, PaX):
+ *  - the image, at start and at execve: every executable PT_LOAD segment
+ *    of the file (elf.c; a sealed memfd copy is what gets mapped, so the
+ *    bytes scanned are the bytes run); a segment both writable and
+ *    executable is refused too;
+ *  - mmap and mprotect with PROT_EXEC (sys_mem.c): writable and executable
+ *    at once is refused (W^X), so is PROT_EXEC on shared memory (another
+ *    mapping could write it after the scan); otherwise the bytes are scanned
+ *    after the mapping exists and before it is executable (mprotect goes
+ *    through PROT_READ first), and a hit undoes it.
+ * pkey_exec_prot_ok: 0 or -EACCES for the protection alone;
+ * pkey_code_ok: 0 or -EACCES for the bytes of [addr, addr + len) of p's
+ * memory (read through copy_from_user; memory that cannot be read is refused).
+ */
+int pkey_exec_prot_ok(int prot, int shared)
+{
+	if (!ufork_pkru_on || !(prot & PROT_EXEC))
+		return 0;
+	return (prot & PROT_WRITE) || shared ? -EACCES : 0;
+}
+
+int pkey_code_ok(struct uproc *p, uintptr_t addr, size_t len)
+{
+	if (!ufork_pkru_on)
+		return 0;
+	unsigned char buf[4096 + 2];
+	size_t keep = 0;	/* the last 2 bytes of the previous chunk */
+	for (size_t off = 0; off < len;) {
+		size_t n = len - off < 4096 ? len - off : 4096;
+		if (copy_from_user(p, buf + keep, addr + off, n))
+			return -EACCES;
+		if (pkey_scan_code(buf, keep + n) >= 0) {
+			if (trace_syscalls)
+					ulog("ufork: --isolation: WRPKRU or XRSTOR in code at "
+				     "%#lx+%#zx: refused\n", addr, len);
+			return -EACCES;
+		}
+		off += n;
+		size_t have = keep + n;	/* bytes in buf; keep the last 2 */
+		keep = have < 2 ? have : 2;
+		memmove(buf, buf + have - keep, keep);
+	}
+	return 0;
+}

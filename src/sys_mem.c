@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/mman.h>
@@ -72,6 +73,8 @@ long sys_mmap(struct sysctx *c, long a[6])
 	if (fixed && !in_user(p, addr, len))
 		return -ENOMEM;
 	int shared = type != MAP_PRIVATE;
+	if (pkey_exec_prot_ok(prot, shared))
+		return -EACCES;	/* W^X under isolation (pkey.c) */
 	int hflags = (flags & ~(MAP_FIXED_NOREPLACE | MAP_32BIT | MAP_GROWSDOWN)) | MAP_FIXED;
 
 	if (fixed && in_shared_area(addr, len) &&
@@ -113,7 +116,26 @@ long sys_mmap(struct sysctx *c, long a[6])
 		drop_shared_range(p, at, at + len);	/* this process's own, replaced */
 	else if (fixed)
 		lazy_touch(p, at, len, LAZY_DROP);
-	long r = host_mmap(at, len, prot, hflags, fd, off);
+	long r;
+	if ((prot & PROT_EXEC) && ufork_pkru_on) {
+		/* scanned before it is executable: mapped readable, then made so */
+		r = host_mmap(at, len, PROT_READ, hflags, fd, off);
+		if (r >= 0 && fd >= 0) {
+			struct stat st;
+			size_t n = fstat(fd, &st) ? 0 : st.st_size <= off ? 0
+				   : st.st_size - off < (long)len ? (size_t)(st.st_size - off) : len;
+			if (pkey_code_ok(p, at, n))
+				r = -EACCES;
+		}
+		if (r >= 0 && syscall(SYS_mprotect, at, len, prot))
+			r = -errno;
+		if (r >= 0)
+			pkey_apply(at, len, prot);
+		else if (r == -EACCES && !fixed)
+			arena_reserve(at, len);
+	} else {
+		r = host_mmap(at, len, prot, hflags, fd, off);
+	}
 	if (r >= 0) {
 		vma_insert(&p->vmas, at, at + len, prot, hflags & ~MAP_FIXED,
 			   shared ? VMA_SHARED : fd >= 0 ? VMA_FILE : VMA_ANON);
@@ -194,11 +216,25 @@ long sys_mprotect(struct sysctx *c, long a[6])
 	 * other µprocesses map too cannot change for this one alone */
 	if (in_shared_area(addr, len) && shared_users(addr, addr + len) > 1)
 		return -EACCES;
+	if (pkey_exec_prot_ok(a[2], in_shared_area(addr, len)))
+		return -EACCES;	/* W^X under isolation (pkey.c) */
 	pthread_mutex_lock(&p->lock);
 	long r = -ENOMEM;
 	if (vma_covered(&p->vmas, addr, addr + len) &&
 	    rlimit_mprotect_ok(p, addr, addr + len, a[2])) {
-		r = syscall(SYS_mprotect, addr, len, a[2]) ? -errno : 0;
+		r = 0;
+		if ((a[2] & PROT_EXEC) && ufork_pkru_on) {
+			/* no longer writable, then scanned, then executable; a
+			 * range refused stays read-only */
+			r = syscall(SYS_mprotect, addr, len, PROT_READ) ? -errno : 0;
+			if (!r && pkey_code_ok(p, addr, len)) {
+				r = -EACCES;
+				vma_protect(&p->vmas, addr, addr + len, PROT_READ);
+				pkey_apply(addr, len, PROT_READ);
+			}
+		}
+		if (!r)
+			r = syscall(SYS_mprotect, addr, len, a[2]) ? -errno : 0;
 		lazy_touch(p, addr, len, LAZY_KEEP);
 		if (!r) {
 			vma_protect(&p->vmas, addr, addr + len, a[2]);

@@ -103,7 +103,7 @@ long sys_pid_arg(struct sysctx *c, long a[6])
 			return -ESRCH;
 		long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
 		b[idx] = tid;
-		return host_syscall_cancellable(c->t, c->nr, b);
+		return host_syscall_user(c->t, c->nr, b);
 	}
 	return sys_forward(c, a);
 }

@@ -31,7 +31,7 @@ int trace_syscalls;
 
 /* Pending signal or exit interrupts a blocked forwarded call: the call
  * answers -ERESTARTSYS (512) and signal_deliver decides restart or EINTR. */
-long host_syscall_cancellable(struct uthread *t, long nr, const long a[6])
+static long cancellable(struct uthread *t, long nr, const long a[6], uint32_t pkru)
 {
 	struct tblock *b = t->blk;
 	fd_sync(t);
@@ -39,13 +39,28 @@ long host_syscall_cancellable(struct uthread *t, long nr, const long a[6])
 		__atomic_store_n(&b->cancel, 0, __ATOMIC_SEQ_CST);
 		if (b->kill || signal_pending_for(t))
 			return -512;
-		long r = ufork_cancellable_syscall(&b->cancel, nr, a);
+		long r = ufork_cancellable_syscall(&b->cancel, nr, a, pkru);
 		if (r != -EINTR)
 			return r;
 		if (b->kill || signal_pending_for(t))
 			return -512;
 		/* interrupted for a signal another thread took: restart */
 	}
+}
+
+long host_syscall_cancellable(struct uthread *t, long nr, const long a[6])
+{
+	return cancellable(t, nr, a, 0);
+}
+
+/* The same for a call whose pointers are the µprocess's own: under
+ * isolation it runs with the µprocess's PKRU, so the host kernel itself
+ * refuses (EFAULT) every buffer in memory the caller's code may not touch,
+ * in-buffers and paths included (argcheck.c checks only out-buffers, and
+ * only where it knows the layout). */
+long host_syscall_user(struct uthread *t, long nr, const long a[6])
+{
+	return cancellable(t, nr, a, ufork_pkru_on ? t->blk->upkru : 0);
 }
 
 /* Writes to a broken pipe or socket: the host ignores SIGPIPE for the
@@ -71,7 +86,7 @@ long sys_forward(struct sysctx *c, long a[6])
 	long r = forward_args_check(c->t->p, c->nr, a);
 	if (r)
 		return r;
-	r = host_syscall_cancellable(c->t, c->nr, a);
+	r = host_syscall_user(c->t, c->nr, a);
 	if (r == -EPIPE && raises_sigpipe(c->nr, a)) {
 		siginfo_t si;
 		memset(&si, 0, sizeof si);

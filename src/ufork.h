@@ -294,11 +294,13 @@ struct tblock {
 	uint32_t upkru;			/* 168: PKRU of µprocess code (isolation) */
 	int ukey;			/* protection key of the alternate stack's
 					   frame part (0 until a µprocess ran) */
+	uintptr_t fwd_rsp;		/* 176: rsp of a forwarded call made under
+					   the µprocess's PKRU, 0 when none runs */
 };
 _Static_assert(offsetof(struct tblock, recheck) == 52 && offsetof(struct tblock, uc) == 56 &&
 	       offsetof(struct tblock, self) == 64 && offsetof(struct tblock, sigmask) == 104 &&
 	       offsetof(struct tblock, swbytes) == 112 && offsetof(struct tblock, block) == 160 &&
-	       offsetof(struct tblock, upkru) == 168,
+	       offsetof(struct tblock, upkru) == 168 && offsetof(struct tblock, fwd_rsp) == 176,
 	       "entry.S knows these offsets");
 
 #define SUD_ALLOW 0
@@ -428,6 +430,9 @@ int isolation_parse(const char *s);	/* the level, or -1 */
 int pkey_supported(char *err, size_t errlen);
 int isolation_check(char *err, size_t errlen);	/* 0, or -1 with err */
 long pkey_scan_code(const unsigned char *code, size_t n);	/* WRPKRU/XRSTOR offset or -1 */
+int pkey_exec_prot_ok(int prot, int shared);	/* W^X under isolation: 0 or -EACCES */
+struct uproc;
+int pkey_code_ok(struct uproc *p, uintptr_t addr, size_t len);	/* scanned: 0 or -EACCES */
 extern unsigned char ufork_pkru_on;	/* keys in force: the stubs switch PKRU */
 int isolation_init(char *err, size_t errlen);	/* the keys; runtime PKRU */
 void pkey_apply(uintptr_t addr, size_t len, int prot);	/* the key addr's memory gets */
@@ -472,7 +477,7 @@ void ufork_restorer(void);
 extern char ufork_restorer_end[];
 void ufork_enter_trap(struct tblock *b) __attribute__((noreturn));
 void ufork_enter_direct(struct tblock *b) __attribute__((noreturn));
-long ufork_cancellable_syscall(volatile int *cancel, long nr, const long *args);
+long ufork_cancellable_syscall(volatile int *cancel, long nr, const long *args, uint32_t pkru);
 extern char ufork_cancel_begin[], ufork_cancel_end[], ufork_cancel_out[];
 long ufork_copy_user(void *dst, const void *src, size_t n);
 long ufork_strncpy_user(char *dst, const char *src, size_t n);
@@ -522,6 +527,7 @@ extern char ufork_sigsys_return[], ufork_sigsys_return_end[], ufork_sigsys_reent
 long sys_forward(struct sysctx *c, long a[6]);
 long forward_args_check(struct uproc *p, int nr, const long a[6]);
 long host_syscall_cancellable(struct uthread *t, long nr, const long a[6]);
+long host_syscall_user(struct uthread *t, long nr, const long a[6]);	/* under its PKRU */
 
 /* Handlers, grouped by family. */
 #define SYS(name) long sys_##name(struct sysctx *c, long a[6])

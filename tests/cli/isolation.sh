@@ -56,7 +56,11 @@ expect_err_contains "--isolation=full" "not implemented"
 
 # fault: the attacks.  A child reading or writing its parent's memory (the
 # address passed through a pipe after fork) dies of SIGSEGV while the parent
-# and a third child go on; a µprocess touching the runtime's text or data
+# and a third child go on; a child handing that memory to write(2), read(2)
+# or open(2) gets EFAULT for each, as Linux answers for memory the caller
+# does not have, and goes on; a child whose signal handler writes PKRU 0
+# into its frame's XSAVE area still runs with key 0 denied after it and dies
+# of SIGSEGV reading its parent's memory; a µprocess touching the runtime's text or data
 # dies of SIGSEGV (139), as on Linux where those addresses are unmapped.
 run_ufork run --isolation=fault "$SCRATCH/hello"
 [ "$status" = 0 ] && [ "$out" = hello ] || { show run --isolation=fault hello; fail "hello did not run with --isolation=fault"; }
@@ -65,6 +69,10 @@ run_ufork run --isolation=fault "$SCRATCH/hello"
 run_ufork run --isolation=fault "$SCRATCH/iso_attack" peer
 want="reader: killed by signal 11
 writer: killed by signal 11
+syscaller: write Bad address, read Bad address, open Bad address
+syscaller: exit 0
+sigframe: PKRU 0 written into the frame, key 0 denied after the handler
+sigframe: killed by signal 11
 bystander: exit 0
 parent: intact"
 [ "$status" = 0 ] && [ "$out" = "$want" ] || { show run --isolation=fault iso_attack peer; fail "a child reached its parent's memory under --isolation=fault"; }
@@ -75,4 +83,47 @@ for a in "read 400000" "write 400000" "read $data" "write $data"; do
     run_ufork run --isolation=fault "$SCRATCH/iso_attack" $a
     [ "$status" = 139 ] || { show run --isolation=fault iso_attack $a; fail "iso_attack $a: status $status, want 139 (SIGSEGV)"; }
 done
-echo "PASS: --isolation=fault: peer and runtime memory refused (SIGSEGV), bystanders unharmed"
+# A system call handed the runtime's memory: EFAULT, as Linux answers for an
+# address the caller does not have (0x400000: unmapped in a static PIE).
+native=$("$SCRATCH/iso_attack" sys 400000)
+[ "$native" = "write: Bad address" ] || fail "natively, write(2) from an unmapped address gave '$native'"
+run_ufork run --isolation=fault "$SCRATCH/iso_attack" sys "$data"
+[ "$status" = 0 ] && [ "$out" = "$native" ] || { show run --isolation=fault iso_attack sys "$data"; fail "write(2) from the runtime's data did not fail as on Linux ($native)"; }
+# Code that changes PKRU (WRPKRU, XRSTOR) never becomes executable: every
+# try of progs/iso_code.c but the harmless one is refused with EACCES (the
+# W^X policy's answer; natively all succeed), and so is an executable whose
+# text holds a WRPKRU, at start (one line, status 127) and at execve.
+"$ROOT/tools/ufork-cc" -O2 -o "$SCRATCH/iso_code" "$(dirname "$0")/progs/iso_code.c" ||
+    fail "cannot build progs/iso_code.c"
+native=$(cd "$SCRATCH" && ./iso_code)
+[ "$native" = "rx: ok 42
+wrpkru: ok
+inside: ok
+xrstor: ok
+rwx-mmap: ok
+rwx-mprotect: ok
+file: ok" ] || fail "natively, progs/iso_code gave: $native"
+cd "$SCRATCH" || fail "no $SCRATCH"	# iso_code makes its temp file in the cwd
+run_ufork run --isolation=fault ./iso_code
+want="rx: ok 42
+wrpkru: Permission denied
+inside: Permission denied
+xrstor: Permission denied
+rwx-mmap: Permission denied
+rwx-mprotect: Permission denied
+file: Permission denied"
+[ "$status" = 0 ] && [ "$out" = "$want" ] || { show run --isolation=fault iso_code; fail "code that changes PKRU became executable under --isolation=fault"; }
+cat >"$SCRATCH/smuggler.c" <<'C'
+#include <stdio.h>
+void never_called(void) { __asm__ volatile(".byte 0x0f, 0x01, 0xef"); }
+int main(void) { puts("ran"); return 0; }
+C
+"$ROOT/tools/ufork-cc" -O2 -o "$SCRATCH/smuggler" "$SCRATCH/smuggler.c" || fail "cannot build smuggler.c"
+expect_clean_error "an image with WRPKRU" run --isolation=fault "$SCRATCH/smuggler"
+[ "$status" = 127 ] || { show run --isolation=fault smuggler; fail "an image with WRPKRU: status $status, want 127"; }
+expect_err_contains "an image with WRPKRU" "WRPKRU or XRSTOR"
+run_ufork run --isolation=fault "$SCRATCH/iso_code" exec "$SCRATCH/smuggler"
+[ "$status" = 0 ] && [ "$out" = "exec: Permission denied" ] || { show run --isolation=fault iso_code exec smuggler; fail "execve of an image with WRPKRU was not refused with EACCES"; }
+run_ufork run "$SCRATCH/smuggler"
+[ "$status" = 0 ] && [ "$out" = ran ] || { show run smuggler; fail "without isolation the image with WRPKRU did not run"; }
+echo "PASS: --isolation=fault: peer and runtime memory refused (SIGSEGV, EFAULT in system calls), bystanders unharmed; no WRPKRU/XRSTOR made executable (EACCES)"

@@ -12,6 +12,8 @@ int runtime_fd(int fd) { return fd; }
 int fast_syscalls, trace_syscalls, show_stats;
 void ulog(const char *fmt, ...) { (void)fmt; }
 void pkey_apply(uintptr_t addr, size_t len, int prot) { (void)addr; (void)len; (void)prot; }
+unsigned char ufork_pkru_on;
+long pkey_scan_code(const unsigned char *code, size_t n) { (void)code; (void)n; return -1; }
 
 static unsigned char buf[4096];
 
