@@ -19,6 +19,9 @@
 #    UFORK_FALLBACK_TESTED=1, so cli/no_fsgsbase does not run the suite on
 #    that path a second time.  Its test names are prefixed with "guest/".
 #    UFORK_GUEST_SKIP="" runs all of it.
+# Before step 1 it builds ufork and the apps the tests run (dash, Redis,
+# nginx, CPython for cli/zygote: `make python`, a few minutes on 2 cores the
+# first time, then skipped while up to date).
 # --host runs step 1 only, --guest step 2 only (on any CPU).
 #
 # Ends with one line "N passed, N failed" (both steps together); exit status
@@ -36,6 +39,7 @@ make -s
 make -s dash
 make -s redis
 make -s nginx
+make -s python
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ufork-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
