@@ -36,6 +36,16 @@
 #   --without-ensurepip     no pip (no network but Debian's mirror anyway).
 #   --with-pymalloc (default) obmalloc's arenas come from mmap: plain
 #                           pointers, relocated by ufork's fork like any.
+#   -DWITH_PYMALLOC_RADIX_TREE=0  obmalloc's documented compile-time switch
+#                           back to its pre-3.10 address_in_range (the arena
+#                           table, which holds plain pointers).  Its default
+#                           radix tree is indexed by the high bits of each
+#                           arena's address: after ufork's fork moves the
+#                           child by a multiple of 2^32 the child's lookups
+#                           land on empty nodes, pymalloc takes its own blocks
+#                           for malloc's and the child's first free() of one
+#                           crashes in musl's free (an address-derived index
+#                           is a documented limit of ufork's relocation).
 #   CC=build/apps/python-apt/cc  ufork-cc, except that it says
 #                           x86_64-linux-musl to --print-multiarch (see below).
 #   OPT="-fwrapv -O2 -Wall", no PGO/LTO  a quick build: configure's default
@@ -121,7 +131,7 @@ run env MODULE_BUILDTYPE=static PKG_CONFIG_LIBDIR="$WORK/pkgconfig" PKG_CONFIG_P
 	"$srcdir/configure" -q \
 	--prefix="$PREFIX" --disable-shared --without-ensurepip \
 	--disable-test-modules \
-	CC="$WORK/cc" CFLAGS="" LDFLAGS="" ac_cv_crypt_crypt=no \
+	CC="$WORK/cc" CFLAGS="-DWITH_PYMALLOC_RADIX_TREE=0" LDFLAGS="" ac_cv_crypt_crypt=no \
 	py_cv_module_xxlimited=n/a py_cv_module_xxlimited_35=n/a
 # configure reads Modules/Setup.stdlib (the module lines MODULE_BUILDTYPE
 # marks *static*) only on Emscripten and WASI: elsewhere its
