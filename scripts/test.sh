@@ -13,8 +13,8 @@
 #    kernel 6.1), so that both entry paths are tested on every machine.  The
 #    guest leaves out what does not depend on the CPU and takes minutes under
 #    TCG: `--skip` for each word of UFORK_GUEST_SKIP (default "redis nginx
-#    unit cli/spin cli/zygote": the Redis and nginx tests, the ASan unit
-#    tests, the spin settings and the Python zygote, which the host runs);
+#    unit cli/spin cli/zygote cli/python_ptrhash": the Redis and nginx tests, the ASan unit
+#    tests, the spin settings and the Python tests, which the host runs);
 #    and after a host run without FSGSBASE it sets
 #    UFORK_FALLBACK_TESTED=1, so cli/no_fsgsbase does not run the suite on
 #    that path a second time.  Its test names are prefixed with "guest/".
@@ -77,7 +77,7 @@ case $where in
 esac
 if [ "$guest" = 1 ]; then
     skip=()
-    for s in ${UFORK_GUEST_SKIP-redis nginx unit cli/spin cli/zygote}; do skip+=(--skip "$s"); done
+    for s in ${UFORK_GUEST_SKIP-redis nginx unit cli/spin cli/zygote cli/python_ptrhash}; do skip+=(--skip "$s"); done
     fallback=0
     [ "$where" = both ] && ! grep -qw fsgsbase /proc/cpuinfo && fallback=1
     bash scripts/vm.sh env UFORK_FALLBACK_TESTED=$fallback bash tests/run.sh "${skip[@]}" "$@" 2>&1 |
