@@ -14,14 +14,14 @@ PY=$ROOT/build/apps/python
 export PYTHONHOME=$ROOT/build/apps/python3.11 PYTHONDONTWRITEBYTECODE=1
 unset PYTHONPATH PYTHONSTARTUP
 PROG=$(dirname "$0")/progs/limit_ptrhash.py
-all="set-of-objects 500/500 class-in-set True class-in-dict True func-in-dict True tuple-key True hash-unchanged True"
+found_all="set-of-objects 500/500 class-in-set True class-in-dict True func-in-dict True tuple-key True hash-unchanged True"
 
 timeout -k 2 60 "$PY" "$PROG" >"$SCRATCH/native" 2>&1 || { cat "$SCRATCH/native"; fail "natively: status $?"; }
-grep -qx "child $all" "$SCRATCH/native" || { cat "$SCRATCH/native"; fail "native child did not find every key"; }
-grep -qx "parent $all" "$SCRATCH/native" || { cat "$SCRATCH/native"; fail "native parent did not find every key"; }
+grep -qx "child $found_all" "$SCRATCH/native" || { cat "$SCRATCH/native"; fail "native child did not find every key"; }
+grep -qx "parent $found_all" "$SCRATCH/native" || { cat "$SCRATCH/native"; fail "native parent did not find every key"; }
 
 timeout -k 2 60 "$UFORK" run "$PY" "$PROG" >"$SCRATCH/ufork" 2>&1 </dev/null || { cat "$SCRATCH/ufork"; fail "under ufork: status $?"; }
-grep -qx "parent $all" "$SCRATCH/ufork" || { cat "$SCRATCH/ufork"; fail "ufork: the parent lost keys"; }
+grep -qx "parent $found_all" "$SCRATCH/ufork" || { cat "$SCRATCH/ufork"; fail "ufork: the parent lost keys"; }
 grep -qx "child status 0" "$SCRATCH/ufork" || { cat "$SCRATCH/ufork"; fail "ufork: the child failed"; }
 grep -qx "child set-of-objects 0/500 class-in-set False class-in-dict True func-in-dict True tuple-key False hash-unchanged False" \
     "$SCRATCH/ufork" || { cat "$SCRATCH/ufork"; fail "ufork child: expected the documented misses (set, tuple key, hash) and dict hits"; }
