@@ -10,9 +10,12 @@
  * pointers (mangled, XOR-ed, packed above bit 48) and hashes of full pointer
  * values are not fixed.
  *
- * Pointers stored at 2-byte alignment count too: CPython 3.11's bytecode
- * keeps object pointers in its inline caches as four 16-bit code units
- * (write_obj in pycore_code.h), at any even offset.  After the aligned pass,
+ * With --reloc-misaligned (reloc_misaligned set), pointers stored at 2-byte
+ * alignment count too: CPython 3.11's bytecode keeps object pointers in its
+ * inline caches as four 16-bit code units (write_obj in pycore_code.h), at
+ * any even offset.  Off by default: a 32-bit integer equal to the slot's
+ * address bits 32-63 (a pid such as 8256 for slot 0x2040'00000000) after
+ * any 32-bit value reads as such a pointer.  After the aligned pass,
  * copy_reloc scans the copy's 8-byte windows at byte offsets 2, 4 and 6 of
  * each word with the same rule (a block of 32 words is first tested with
  * loads and compares only, which vectorise; a block with a hit is rewritten
@@ -38,6 +41,8 @@ static inline uint64_t load_at(const unsigned char *p)
 	return v;
 }
 
+int reloc_misaligned;
+
 #define BLOCK 32	/* words tested together for misaligned pointers */
 
 /* Does any misaligned window starting in words [0, n) of w (reading up to
@@ -57,7 +62,7 @@ static int misaligned_any(const unsigned char *w, size_t n, uint64_t lo, uint64_
 
 /* Moves the misaligned (2-, 4- or 6-byte offset) windows of dst[0, words)
  * that lie inside the slot; returns how many. */
-static size_t reloc_misaligned(uint64_t *dst, size_t words, uint64_t lo, uint64_t size,
+static size_t move_misaligned(uint64_t *dst, size_t words, uint64_t lo, uint64_t size,
 			       uint64_t delta)
 {
 	unsigned char *d = (unsigned char *)dst;
@@ -101,7 +106,7 @@ size_t copy_reloc(uint64_t *restrict dst, const uint64_t *restrict src, size_t w
 		  uint64_t lo, uint64_t size, uint64_t delta)
 {
 	size_t moved = copy_reloc_aligned(dst, src, words, lo, size, delta);
-	return moved + reloc_misaligned(dst, words, lo, size, delta);
+	return moved + (reloc_misaligned ? move_misaligned(dst, words, lo, size, delta) : 0);
 }
 
 size_t reloc_words(uint64_t *w, size_t words, uint64_t lo, uint64_t size, uint64_t delta)

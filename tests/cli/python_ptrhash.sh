@@ -20,7 +20,7 @@ timeout -k 2 60 "$PY" "$PROG" >"$SCRATCH/native" 2>&1 || { cat "$SCRATCH/native"
 grep -qx "child $found_all" "$SCRATCH/native" || { cat "$SCRATCH/native"; fail "native child did not find every key"; }
 grep -qx "parent $found_all" "$SCRATCH/native" || { cat "$SCRATCH/native"; fail "native parent did not find every key"; }
 
-timeout -k 2 60 "$UFORK" run "$PY" "$PROG" >"$SCRATCH/ufork" 2>&1 </dev/null || { cat "$SCRATCH/ufork"; fail "under ufork: status $?"; }
+timeout -k 2 60 "$UFORK" run --reloc-misaligned "$PY" "$PROG" >"$SCRATCH/ufork" 2>&1 </dev/null || { cat "$SCRATCH/ufork"; fail "under ufork: status $?"; }
 grep -qx "parent $found_all" "$SCRATCH/ufork" || { cat "$SCRATCH/ufork"; fail "ufork: the parent lost keys"; }
 grep -qx "child status 0" "$SCRATCH/ufork" || { cat "$SCRATCH/ufork"; fail "ufork: the child failed"; }
 grep -qx "child set-of-objects 0/500 class-in-set False class-in-dict True func-in-dict True tuple-key False hash-unchanged False" \

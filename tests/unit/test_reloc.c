@@ -66,7 +66,11 @@ static void reloc_misaligned_windows(void)
 	size_t at[] = { 2, 12, 22, 50, 58 };
 	for (int k = 0; k < 5; k++)
 		memcpy(src + at[k], &p[k], 8 - (at[k] + 8 > sizeof src ? at[k] + 8 - sizeof src : 0));
+	CHECK(copy_reloc((uint64_t *)dst, (const uint64_t *)src, 8, LO, SIZE, DELTA) == 0);
+	CHECK(memcmp(dst, src, sizeof src) == 0);	/* off by default */
+	reloc_misaligned = 1;
 	size_t n = copy_reloc((uint64_t *)dst, (const uint64_t *)src, 8, LO, SIZE, DELTA);
+	reloc_misaligned = 0;
 	CHECK(n == 4);
 	for (int k = 0; k < 4; k++) {
 		uint64_t v;
