@@ -14,10 +14,6 @@ all: build/ufork
 build/obj/%.o: src/%.c src/ufork.h | build/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# fork's copy loop (reloc.c) is vectorised fully only at -O3: 4.7 MB copied
-# and relocated, misaligned windows included, in about 0.2 ms instead of 1 ms.
-build/obj/reloc.o: CFLAGS += -O3
-
 build/obj/entry.o: src/entry.S | build/obj
 	$(CC) -c -o $@ $<
 
