@@ -36,7 +36,7 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 # one MODE I: a fresh zygote, warm-up, measured client run; prints "F P99"
 one() {
     local mode=$1 i=$2 zp port= pre=()
-    [ "$mode" = ufork ] && pre=("$UFORK" run)
+    [ "$mode" = ufork ] && pre=("$UFORK" run --reloc-misaligned)
     timeout -k 2 300 "${pre[@]}" "$PY" "$APP/zygote.py" --port 0 </dev/null \
         >"$OUT/$mode.$i.zygote" 2>&1 &
     zp=$!

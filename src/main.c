@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "reloc.h"
 #include "ufork.h"
 
 extern char **environ;
@@ -51,6 +52,9 @@ static void usage(FILE *f)
 		"                      through a trampoline at address 0 (about 10x cheaper\n"
 		"                      syscalls; needs root or vm.mmap_min_addr=0); reads of\n"
 		"                      addresses below 4096 then no longer fault\n"
+		"  --reloc-misaligned  fork also relocates pointers stored at 2-byte\n"
+		"                      alignment (CPython 3.11's bytecode caches); a 32-bit\n"
+		"                      integer next to another can then be taken for one\n"
 		"  --no-fsgsbase       switch the FS base with arch_prctl even where the CPU\n"
 		"                      has user-space FSGSBASE (the path of CPUs without it)\n"
 		"  --isolation=LEVEL   isolation between µprocesses with memory protection\n"
@@ -238,6 +242,7 @@ int main(int argc, char **argv)
 		{ "keep-slots", required_argument, 0, 'k' },
 		{ "spin-us", required_argument, 0, 'p' },
 		{ "no-fsgsbase", no_argument, 0, 'G' },
+		{ "reloc-misaligned", no_argument, 0, 'M' },
 		{ "copy", required_argument, 0, 'c' },
 		{ "isolation", required_argument, 0, 'I' },
 		{ 0, 0, 0, 0 },
@@ -265,6 +270,7 @@ int main(int argc, char **argv)
 		case 'S': show_stats = 1; break;
 		case 'F': fast = 1; break;
 		case 'G': fsgsbase = 0; break;
+		case 'M': reloc_misaligned = 1; break;
 		case 'c':
 			if (!strcmp(optarg, "full"))
 				copy_mode = COPY_FULL;

@@ -36,9 +36,36 @@
 #   --without-ensurepip     no pip (no network but Debian's mirror anyway).
 #   --with-pymalloc (default) obmalloc's arenas come from mmap: plain
 #                           pointers, relocated by ufork's fork like any.
+#   -DWITH_PYMALLOC_RADIX_TREE=0  obmalloc's documented compile-time switch
+#                           back to its pre-3.10 address_in_range (the arena
+#                           table, which holds plain pointers).  Its default
+#                           radix tree is indexed by the high bits of each
+#                           arena's address: after ufork's fork moves the
+#                           child by a multiple of 2^32 the child's lookups
+#                           land on empty nodes, pymalloc takes its own blocks
+#                           for malloc's and the child's first free() of one
+#                           crashes in musl's free (an address-derived index
+#                           is a documented limit of ufork's relocation).
 #   CC=build/apps/python-apt/cc  ufork-cc, except that it says
 #                           x86_64-linux-musl to --print-multiarch (see below).
-#   -O2, no PGO/LTO         a quick build; PGO would run the test suite.
+#   OPT="-fwrapv -O2 -Wall", no PGO/LTO  a quick build: configure's default
+#                           OPT adds -g and -O3 (slower to compile, a larger
+#                           binary); PGO would run the test suite.
+#   ac_cv_crypt_crypt=no    no _crypt module: Debian's musl-dev ships no
+#                           crypt() (its libc.a has no crypt objects, and there
+#                           is no libcrypt.a or <crypt.h> for musl), yet
+#                           configure's probe (`void *x = crypt;`, optimised
+#                           away at -O2) answers yes and the interpreter's link
+#                           then fails on `crypt`.  The cache variable tells
+#                           configure the truth: _crypt is "missing".
+#   py_cv_module_xxlimited{,_35}=n/a  configure's state for modules no
+#                           static build has: the limited-API examples are
+#                           *shared* only (configure enables them whenever
+#                           dlopen links, --disable-test-modules or not), and
+#                           a .so cannot be linked -static-pie nor loaded.
+#   TESTSUBDIRS= at install no Lib/test, Lib/*/tests ... in the installed stdlib
+#                           (nor their .pyc): nothing here runs CPython's test
+#                           suite, and compiling it took most of the install.
 #   prefix=build/apps/python3.11  the interpreter finds its stdlib through the
 #                           compiled-in prefix; set PYTHONHOME to that
 #                           directory when build/apps is copied elsewhere.
@@ -100,10 +127,12 @@ jobs=$(nproc 2>/dev/null || echo 2)
 [ "$jobs" -le 2 ] || jobs=2
 mkdir -p "$WORK/pkgconfig"
 run env MODULE_BUILDTYPE=static PKG_CONFIG_LIBDIR="$WORK/pkgconfig" PKG_CONFIG_PATH= \
+	OPT="-fwrapv -O2 -Wall" \
 	"$srcdir/configure" -q \
 	--prefix="$PREFIX" --disable-shared --without-ensurepip \
 	--disable-test-modules \
-	CC="$WORK/cc" CFLAGS="-O2" LDFLAGS=""
+	CC="$WORK/cc" CFLAGS="-DWITH_PYMALLOC_RADIX_TREE=0" LDFLAGS="" ac_cv_crypt_crypt=no \
+	py_cv_module_xxlimited=n/a py_cv_module_xxlimited_35=n/a
 # configure reads Modules/Setup.stdlib (the module lines MODULE_BUILDTYPE
 # marks *static*) only on Emscripten and WASI: elsewhere its
 # MODULES_SETUP_STDLIB is empty, so makesetup sees Setup.bootstrap alone and
@@ -112,10 +141,15 @@ run env MODULE_BUILDTYPE=static PKG_CONFIG_LIBDIR="$WORK/pkgconfig" PKG_CONFIG_P
 # takes its lines in; modules configure found missing stay commented out,
 # and every module setup.py would build is then already built in.
 cp Modules/Setup.stdlib Modules/Setup.local
+# setup.py would still try _ctypes (no libffi for musl), _curses and
+# _curses_panel (ncurses): it adds the host's multiarch directory
+# (-I/usr/include/x86_64-linux-gnu, glibc's headers) and fails.  Setup's
+# *disabled* section keeps them out of setup.py.
+printf '\n*disabled*\n_ctypes\n_curses\n_curses_panel\n' >>Modules/Setup.local
 run make Makefile Modules/config.c
 run make -j"$jobs" python
 rm -rf "$PREFIX"
-run make -j"$jobs" COMPILEALL_OPTS=-j"$jobs" altinstall
+run make -j"$jobs" TESTSUBDIRS= altinstall
 
 bin=$PREFIX/bin/python3.11
 hdr=$(readelf -lh "$bin" 2>>"$LOG") || die "readelf failed on $bin"

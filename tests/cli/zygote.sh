@@ -30,7 +30,7 @@ both() {
     local what=$1; shift
     (cd "$SCRATCH" && timeout -k 2 "$LIFE" "$PY" "$@") >"$SCRATCH/n.out" 2>"$SCRATCH/n.err" </dev/null
     local ns=$?
-    (cd "$SCRATCH" && timeout -k 2 "$LIFE" "$UFORK" run "$PY" "$@") >"$SCRATCH/u.out" 2>"$SCRATCH/u.err" </dev/null
+    (cd "$SCRATCH" && timeout -k 2 "$LIFE" "$UFORK" run --reloc-misaligned "$PY" "$@") >"$SCRATCH/u.out" 2>"$SCRATCH/u.err" </dev/null
     local us=$?
     if [ "$ns" != "$us" ] || ! cmp -s "$SCRATCH/n.out" "$SCRATCH/u.out" || ! cmp -s "$SCRATCH/n.err" "$SCRATCH/u.err"; then
         echo "  native ($ns): $(head -c 300 "$SCRATCH/n.out") / $(head -c 300 "$SCRATCH/n.err")"
@@ -58,7 +58,7 @@ print(os.WEXITSTATUS(os.waitpid(pid, 0)[1]))'
 both "missing script" "$SCRATCH/no-such-script.py"
 
 # 2. the zygote under ufork
-timeout -k 2 "$LIFE" "$UFORK" run "$PY" "$APP/zygote.py" --port 0 \
+timeout -k 2 "$LIFE" "$UFORK" run --reloc-misaligned "$PY" "$APP/zygote.py" --port 0 \
     </dev/null >"$SCRATCH/z.out" 2>"$SCRATCH/z.err" &
 ZP=$!
 PIDS+=("$ZP")

@@ -57,11 +57,35 @@ static void reloc_large_buffer_matches_scalar(void)
 	free(ref);
 }
 
+static void reloc_misaligned_windows(void)
+{
+	/* pointers at byte offsets 2, 4 and 6 (CPython's 16-bit code units),
+	 * one straddling into the last word, and one running past the end */
+	unsigned char src[8 * 8] = { 0 }, dst[sizeof src];
+	uint64_t p[] = { LO + 0x10, LO + 0x20, LO + 0x30, LO + 0x40, LO + 0x50 };
+	size_t at[] = { 2, 12, 22, 50, 58 };
+	for (int k = 0; k < 5; k++)
+		memcpy(src + at[k], &p[k], 8 - (at[k] + 8 > sizeof src ? at[k] + 8 - sizeof src : 0));
+	CHECK(copy_reloc((uint64_t *)dst, (const uint64_t *)src, 8, LO, SIZE, DELTA) == 0);
+	CHECK(memcmp(dst, src, sizeof src) == 0);	/* off by default */
+	reloc_misaligned = 1;
+	size_t n = copy_reloc((uint64_t *)dst, (const uint64_t *)src, 8, LO, SIZE, DELTA);
+	reloc_misaligned = 0;
+	CHECK(n == 4);
+	for (int k = 0; k < 4; k++) {
+		uint64_t v;
+		memcpy(&v, dst + at[k], 8);
+		CHECK(v == p[k] + DELTA);
+	}
+	CHECK(memcmp(dst + 58, src + 58, 6) == 0);	/* past the range: left alone */
+}
+
 int main(void)
 {
 	int any_failed = 0;
 	RUN(reloc_boundaries);
 	RUN(reloc_negative_delta);
 	RUN(reloc_large_buffer_matches_scalar);
+	RUN(reloc_misaligned_windows);
 	return any_failed;
 }
