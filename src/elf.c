@@ -3,11 +3,12 @@
  *
  * image_open copies the file into a sealed memfd (a binary rebuilt while it
  * runs must not change the code of its µprocesses) after elf_check accepted
- * it.  image_map maps it at a slot base: read-only and executable segments are
- * mapped from the memfd (never copied), writable ones are copied into
+ * it.  image_map maps it at a slot base: read-only and executable segments
+ * are mapped from the memfd (never copied), writable ones are copied into
  * anonymous memory (not at fork: IMAGE_TEXT maps the first kind only, the
- * child's data comes from its parent's regions).  All offsets kept in struct image are relative to the load
- * base, so one image serves every slot.
+ * child's data comes from its parent's regions).  All offsets kept in
+ * struct image are relative to the load base, so one image serves every
+ * slot.
  *
  * With --fast-syscalls the copy's syscall sites are rewritten (rewrite.c)
  * before it is sealed, so exec gets the same treatment as the first program.

@@ -86,16 +86,21 @@
  * straight to the WRPKRU with another eax does not get past it.  Clobbers
  * rax, rcx, r8 and flags; rdx (the handler's third argument) survives.
  */
-.macro PKRU_RUNTIME
-	cmpb $0, ufork_pkru_on(%rip)
-	je 9f
-	mov %rdx, %r8
+/* PKRU 0 (the runtime's), checked after the WRPKRU; clobbers rax, rcx, rdx */
+.macro PKRU_ZERO
 	xor %eax, %eax
 	xor %ecx, %ecx
 	xor %edx, %edx
 	wrpkru
 	test %eax, %eax
 	jnz ufork_pkru_bad
+.endm
+
+.macro PKRU_RUNTIME
+	cmpb $0, ufork_pkru_on(%rip)
+	je 9f
+	mov %rdx, %r8
+	PKRU_ZERO
 	mov %r8, %rdx
 9:
 .endm
@@ -523,12 +528,7 @@ ufork_cancel_end:
 2:	test %ebx, %ebx
 	jz 3f
 	mov %rax, %r12
-	xor %eax, %eax
-	xor %ecx, %ecx
-	xor %edx, %edx
-	wrpkru
-	test %eax, %eax
-	jnz ufork_pkru_bad
+	PKRU_ZERO
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
 	cmp %rax, TB_BLOCK(%rax)	/* a genuine block, as in the SIGSYS stub */

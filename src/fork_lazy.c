@@ -335,15 +335,15 @@ static void *lz_sweeper(void *arg)
 /* The sweeper is to look at pages [i, j) of r, or at all of s (r NULL). */
 static void sweep_later(struct lz_set *s, struct lz_region *r, size_t i, size_t j)
 {
-	for (int n = 0; n < s->n; n++) {
-		struct lz_region *q = &s->r[n];
-		size_t lo = r ? i : 0, hi = r ? j : q->len / PAGE_SIZE;
+	for (struct lz_region *q = s->r; q < s->r + s->n; q++) {
 		if (r && q != r)
 			continue;
-		if (q->dlo >= q->dhi)
-			q->dlo = lo, q->dhi = hi;
-		else
-			q->dlo = lo < q->dlo ? lo : q->dlo, q->dhi = hi > q->dhi ? hi : q->dhi;
+		size_t lo = r ? i : 0, hi = r ? j : q->len / PAGE_SIZE;
+		if (q->dlo < q->dhi) {	/* widen what is already there */
+			lo = lo < q->dlo ? lo : q->dlo;
+			hi = hi > q->dhi ? hi : q->dhi;
+		}
+		q->dlo = lo, q->dhi = hi;
 	}
 	s->sweep = 1;
 	pthread_cond_signal(&lz_cv);

@@ -289,7 +289,7 @@ int pkey_code_ok(struct uproc *p, uintptr_t addr, size_t len)
 			return -EACCES;
 		if (pkey_scan_code(buf, keep + n) >= 0) {
 			if (trace_syscalls)
-					ulog("ufork: --isolation: WRPKRU or XRSTOR in code at "
+				ulog("ufork: --isolation: WRPKRU or XRSTOR in code at "
 				     "%#lx+%#zx: refused\n", addr, len);
 			return -EACCES;
 		}
