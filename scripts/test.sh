@@ -53,10 +53,12 @@ count() {
     failed=$((failed + ${line%% failed}))
 }
 
+echo "(builds done in $SECONDS s)"
 if [ "$where" != guest ]; then
+    host_start=$SECONDS
     bash tests/run.sh "$@" | tee "$WORK/host" | grep --line-buffered -Ev '^[0-9]+ passed, [0-9]+ failed$' || true
     count "$WORK/host" || { echo "FAIL host: tests/run.sh ended without its final line"; failed=$((failed + 1)); }
-    echo "host: $(tail -n 1 "$WORK/host")"
+    echo "host: $(tail -n 1 "$WORK/host") in $((SECONDS - host_start)) s"
 fi
 
 guest=0
@@ -76,6 +78,7 @@ case $where in
         ;;
 esac
 if [ "$guest" = 1 ]; then
+    guest_start=$SECONDS
     skip=()
     for s in ${UFORK_GUEST_SKIP-redis nginx unit cli/spin cli/zygote cli/python_ptrhash}; do skip+=(--skip "$s"); done
     fallback=0
@@ -84,7 +87,7 @@ if [ "$guest" = 1 ]; then
         sed -u -E 's/^(PASS|FAIL|SKIP) /\1 guest\//' | tee "$WORK/guest" |
         grep --line-buffered -Ev '^[0-9]+ passed, [0-9]+ failed$' || true
     if count "$WORK/guest"; then
-        echo "guest: $(tail -n 1 "$WORK/guest")"
+        echo "guest: $(tail -n 1 "$WORK/guest") in $((SECONDS - guest_start)) s (image build included)"
     else
         echo "FAIL guest: the guest run ended without tests/run.sh's final line (see vm.sh's message above)"
         failed=$((failed + 1))

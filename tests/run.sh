@@ -96,8 +96,10 @@ selected() { # selected NAME: does NAME match the filters and no --skip?
     return 0
 }
 
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1"; failed=$((failed + 1)); }
+# A test that took 10 s or more says so: "PASS name (42 s)" (t0: its start).
+took() { local d=$((SECONDS - ${t0:-$SECONDS})); [ "$d" -lt 10 ] || echo " ($d s)"; }
+pass() { echo "PASS $1$(took)"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1$(took)"; failed=$((failed + 1)); }
 skip() { echo "SKIP $1: $2"; }
 indent() { sed 's/^/    /'; }
 # show FILE N: first N lines of FILE, indented, with a note if cut.
@@ -163,11 +165,13 @@ if [ ! -x "$UFORK" ] || [ -d "$UFORK" ]; then
     ufork_ok=0
 fi
 
+phase_start=$SECONDS
 for src in "$ROOT"/tests/prog/*.c; do
     [ -e "$src" ] || continue
     name=$(basename "$src" .c)
     selected "$name" || continue
     bin=$BUILD/$name
+    t0=$SECONDS
     build "$name" "$src" "$bin" || continue
 
     args=()
@@ -222,11 +226,13 @@ for src in "$ROOT"/tests/prog/*.c; do
 done
 
 # ---------------------------------------------------------------- CLI tests
+prog_time=$((SECONDS - phase_start)) phase_start=$SECONDS
 for script in "$ROOT"/tests/cli/*.sh; do
     [ -e "$script" ] || continue
     name=cli/$(basename "$script" .sh)
     selected "$name" || continue
     out=$WORK/cli.out err=$WORK/cli.err
+    t0=$SECONDS
     limit=$((TIMEOUT * 4)) run_in_tmp "$out" "$err" bash "$script"
     cat "$err" >>"$out"
     case $status in
@@ -246,6 +252,8 @@ for script in "$ROOT"/tests/cli/*.sh; do
 done
 
 # ---------------------------------------------------------------- unit tests
+cli_time=$((SECONDS - phase_start)) phase_start=$SECONDS
+unset t0
 run_unit=0
 if [ ${#filters[@]} -eq 0 ]; then
     run_unit=1
@@ -302,5 +310,6 @@ if [ $((passed + failed)) -eq 0 ] && [ ${#filters[@]} -gt 0 ]; then
     exit 1
 fi
 [ "$skipped" -eq 0 ] || echo "($skipped left out by --skip)"
+echo "(time: programs ${prog_time} s, CLI tests ${cli_time} s, unit tests $((SECONDS - phase_start)) s)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
