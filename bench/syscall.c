@@ -11,11 +11,14 @@
  *                  runtime's SIGSYS handler, no host syscall)
  *   getuid         syscall(SYS_getuid): forwarded by ufork to the host kernel
  *   read_ebadf     syscall(SYS_read, -1, NULL, 0) -> EBADF: forwarded too
+ *   open_close     open("/dev/null", O_RDONLY) then close: a path the
+ *                  runtime reads and classifies (procfs.c), one pair
  *   clock_gettime  clock_gettime(CLOCK_MONOTONIC): natively the vDSO (no
  *                  kernel entry); under ufork a trapped call (µprocesses have
  *                  no vDSO) answered from the runtime's own vDSO
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -39,6 +42,12 @@ static __attribute__((noinline)) void loop_read_ebadf(long n)
 {
 	for (long i = 0; i < n; i++)
 		syscall(SYS_read, -1, NULL, 0);
+}
+
+static __attribute__((noinline)) void loop_open_close(long n)
+{
+	for (long i = 0; i < n; i++)
+		close(open("/dev/null", O_RDONLY));
 }
 
 static __attribute__((noinline)) void loop_clock_gettime(long n)
@@ -74,6 +83,10 @@ int main(int argc, char **argv)
 		fail_errno("getuid", errno);
 	if (syscall(SYS_read, -1, NULL, 0) != -1 || errno != EBADF)
 		fail("read(-1, NULL, 0): expected EBADF");
+	int fd = open("/dev/null", O_RDONLY);
+	if (fd < 0)
+		fail_errno("open /dev/null", errno);
+	close(fd);
 	struct timespec ts;
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
 		fail_errno("clock_gettime", errno);
@@ -82,6 +95,7 @@ int main(int argc, char **argv)
 	bench("getppid", loop_getppid, n, rounds);
 	bench("getuid", loop_getuid, n, rounds);
 	bench("read_ebadf", loop_read_ebadf, n, rounds);
+	bench("open_close", loop_open_close, n, rounds);
 	bench("clock_gettime", loop_clock_gettime, n, rounds);
 	return 0;
 }

@@ -58,9 +58,9 @@ static void usage(FILE *f)
 		"  --no-fsgsbase       switch the FS base with arch_prctl even where the CPU\n"
 		"                      has user-space FSGSBASE (the path of CPUs without it)\n"
 		"  --isolation=LEVEL   isolation between µprocesses with memory protection\n"
-		"                      keys: none (default), fault or full; fault and full\n"
-		"                      need a CPU and kernel with pku; full is not\n"
-		"                      implemented yet\n"
+		"                      keys: none (default), fault or full (fault, and\n"
+		"                      files opened without a check-then-use window);\n"
+		"                      fault and full need a CPU and kernel with pku\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n");
 }

@@ -7,8 +7,10 @@
  *    on every entry to and exit from the runtime, executable code scanned
  *    for WRPKRU/XRSTOR, pointers passed to syscalls checked against the
  *    caller's slot;
- *  - full: fault, plus syscall in-arguments copied into runtime memory
- *    before they are checked and forwarded (no TOCTTOU).
+ *  - full: fault, plus no window between what the runtime checks and what
+ *    the kernel uses: a path the runtime looked at is forwarded from its
+ *    copy, and a file is opened through an O_PATH fd checked first
+ *    (procfs.c), where fault checks the new fd after the open.
  *
  * This file owns the level, the start-up check that the CPU and the kernel
  * provide protection keys, and (later) the key map.  Protection keys need
@@ -16,7 +18,7 @@
  * CR4.PKE) and a working pkey_alloc(2); a host without them runs only at
  * level none, and asking for more fails at start-up with one line.
  *
- * The key map (fault; full is not implemented yet and refuses to start):
+ * The key map (fault and full):
  *  - key 0: the runtime (its static data, heap, thread stacks, text);
  *    µprocess code runs with key 0 access-disabled;
  *  - key_ro: the first page of every alternate signal stack (struct tblock:
@@ -96,11 +98,6 @@ int isolation_check(char *err, size_t errlen)
 	if (!pkey_supported(why, sizeof why)) {
 		snprintf(err, errlen, "--isolation=%s needs memory protection keys: %s",
 			 isolation_name(isolation), why);
-		return -1;
-	}
-	if (isolation == ISOLATION_FULL) {
-		snprintf(err, errlen, "--isolation=full is not implemented yet "
-			 "(--isolation=none and fault run)");
 		return -1;
 	}
 	return 0;

@@ -813,9 +813,10 @@ void proc_host_changed(int pid)
 	pthread_mutex_unlock(&proc_lock);
 }
 
-/* The host thread behind a thread of µprocess pid (0 if none).  A thread
- * just created may not know its host tid yet: wait for it, briefly. */
-int proc_host_tid(int pid)
+/* The host thread behind thread tid of µprocess pid, or behind any of its
+ * threads if tid is 0 (0 if none).  A thread just created may not know its
+ * host tid yet: wait for it, briefly. */
+int proc_host_tid(int pid, int tid_of)
 {
 	for (int tries = 0; tries < 10000; tries++) {
 		int tid = 0, any = 0;
@@ -824,6 +825,8 @@ int proc_host_tid(int pid)
 		if (q && !q->zombie) {
 			pthread_mutex_lock(&q->lock);
 			for (struct uthread *o = q->threads; o && !tid; o = o->next) {
+				if (tid_of && o->tid != tid_of)
+					continue;
 				any = 1;
 				tid = __atomic_load_n(&o->host_tid, __ATOMIC_ACQUIRE);
 			}

@@ -8,10 +8,16 @@
  *       list, resident pages counted with mincore) into a memfd opened in the
  *       µprocess's fd table;
  *   exe                 the program's path;
+ *   task/<tid>/...      that thread's host thread's entry;
  *   everything else     (fd/, fdinfo/, cwd, limits, ...) the same entry of a
- *       host thread of that µprocess, whose fd table and cwd are its own.
+ *       host thread of that µprocess, whose fd table and cwd are its own,
+ *       but for the runtime's fds (fd/N, fdinfo/N: ENOENT).
  * Other /proc paths (meminfo, sys/...) are the host's and pass unchanged.
- * Hooked into open, openat, the stat family, access and readlink.
+ * Hooked into open, openat, openat2, creat, the stat family, access and
+ * readlink.  Under isolation no open may give the host's /proc/<pid>/mem,
+ * however reached (is_host_mem); --isolation=full forwards the runtime's
+ * copy of every path it looked at and opens through a checked O_PATH fd
+ * (open_full), so no sibling thread can race either check.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,21 +25,65 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ufork.h"
 
-enum { PROC_NONE, PROC_HOST, PROC_GEN, PROC_ENOENT };
+enum { PROC_NONE, PROC_HOST, PROC_GEN, PROC_ENOENT, PROC_EACCES, PROC_UNREAD };
+
+/* "N/" at *s (digits, then '/' or the end): N, and *s moved past it; or -1. */
+static long number(const char **s)
+{
+	const char *q = *s;
+	long n = 0;
+	if (*q < '0' || *q > '9')
+		return -1;
+	while (*q >= '0' && *q <= '9' && n < 1L << 40)
+		n = n * 10 + (*q++ - '0');
+	if (*q && *q != '/')
+		return -1;
+	*s = *q ? q + 1 : q;
+	return n;
+}
+
+/* What must not be reached through an entry rest of a µprocess's /proc
+ * directory (also under task/<tid>/): the runtime's fds (fd/N, fdinfo/N:
+ * ENOENT, as for an fd not open) and, under isolation, mem (EACCES): the
+ * host's file reads and writes the whole address space as a debugger does,
+ * protection keys ignored. */
+static int forbidden_entry(const char *rest)
+{
+	if (!strncmp(rest, "task/", 5)) {
+		rest += 5;
+		if (number(&rest) < 0)
+			return PROC_NONE;
+	}
+	if (!strcmp(rest, "mem"))
+		return isolation != ISOLATION_NONE ? PROC_EACCES : PROC_NONE;
+	if (!strncmp(rest, "fd/", 3))
+		rest += 3;
+	else if (!strncmp(rest, "fdinfo/", 7))
+		rest += 7;
+	else
+		return PROC_NONE;
+	long fd = number(&rest);
+	return fd >= 0 && !*rest && is_runtime_fd(fd) ? PROC_ENOENT : PROC_NONE;
+}
 
 static const char *generated[] = { "stat", "statm", "status", "maps", "smaps", "cmdline",
 				   "comm", "oom_score_adj", NULL };
 
 /*
  * Classifies path.  PROC_HOST: host holds the host path to use instead.
- * PROC_GEN: *pid and entry name a generated file.  host is always filled
- * with the host equivalent (for stat and access).
+ * PROC_GEN: *pid and entry name a generated file.  PROC_EACCES: a file not
+ * to be opened (forbidden_entry), host filled as for PROC_HOST.  host is
+ * always filled with the host equivalent (for stat and access).
  */
 static int resolve(struct uthread *t, const char *path, char *host, size_t hostlen, int *pid,
 		   const char **entry)
@@ -58,14 +108,28 @@ static int resolve(struct uthread *t, const char *path, char *host, size_t hostl
 	if (!exists)
 		return PROC_ENOENT;
 	rest = rest ? rest + 1 : "";
+	int deny = forbidden_entry(rest);
+	if (deny == PROC_ENOENT)
+		return deny;
 	*pid = target;
 	*entry = rest;
+	if (!strncmp(rest, "task/", 5)) {	/* task/<tid>/...: that thread's host thread */
+		const char *r = rest + 5;
+		long tid = number(&r);
+		if (tid > 0) {
+			int host_tid = proc_host_tid(target, tid);
+			if (!host_tid)
+				return PROC_ENOENT;
+			snprintf(host, hostlen, "/proc/%d/task/%d/%s", getpid(), host_tid, r);
+			return deny == PROC_EACCES ? deny : PROC_HOST;
+		}
+	}
 	for (int i = 0; generated[i]; i++)
 		if (!strcmp(rest, generated[i])) {
 			snprintf(host, hostlen, "/proc/thread-self/%s", rest);	/* for stat(2) */
 			return PROC_GEN;
 		}
-	int host_tid = self && target == t->p->pid ? t->host_tid : proc_host_tid(target);
+	int host_tid = self && target == t->p->pid ? t->host_tid : proc_host_tid(target, 0);
 	if (!host_tid)
 		return PROC_ENOENT;	/* a zombie has no threads left */
 	if (self && target == t->p->pid)
@@ -74,7 +138,7 @@ static int resolve(struct uthread *t, const char *path, char *host, size_t hostl
 		snprintf(host, hostlen, "/proc/%d/task/%d/%s", getpid(), host_tid, rest);
 	if (!strcmp(rest, "exe"))
 		return PROC_GEN;
-	return PROC_HOST;
+	return deny == PROC_EACCES ? deny : PROC_HOST;
 }
 
 struct buf {
@@ -260,16 +324,20 @@ static long open_generated(struct uthread *t, int pid, const char *entry, int fl
 }
 
 /* Reads the path argument a[idx] into path (PATH_BUF bytes; *entry points
- * into it) and classifies it (PROC_NONE when it is not under /proc or cannot
- * be read: the call is then forwarded as is). */
+ * into it) and classifies it: PROC_NONE when it is not under /proc,
+ * PROC_UNREAD (path "", *pid the error: EFAULT, ENAMETOOLONG) when it
+ * cannot be read. */
 #define PATH_BUF 4096
 static int classify(struct sysctx *c, long a[6], int idx, char *path, char *host, size_t hostlen,
 		    int *pid, const char **entry)
 {
 	long n = strncpy_from_user(c->t->p, path, a[idx], PATH_BUF);
-	if (n < 0)
+	if (n < 0) {
 		path[0] = 0;
-	if (n < 0 || strncmp(path, "/proc/", 6))
+		*pid = n;
+		return PROC_UNREAD;
+	}
+	if (strncmp(path, "/proc/", 6))
 		return PROC_NONE;
 	return resolve(c->t, path, host, hostlen, pid, entry);
 }
@@ -285,10 +353,160 @@ static long forward_path(struct sysctx *c, long a[6], int idx, const char *path)
 	return host_syscall_cancellable(c->t, c->nr, b);
 }
 
-/* open/openat: path at a[idx], flags at a[idx + 1].  A terminal opened may
+/* Is fd the host's /proc/<pid>/mem or a task's (forbidden_entry)?  Asked
+ * of every file opened under isolation: a symlink, a /proc dirfd or a
+ * sibling thread rewriting the path reach it without naming it. */
+static int is_host_mem(long fd)
+{
+	struct statfs s;
+	char link[48], name[64];
+	if (fstatfs(fd, &s) < 0)
+		return 1;	/* cannot tell: refuse */
+	if (s.f_type != PROC_SUPER_MAGIC)
+		return 0;
+	snprintf(link, sizeof link, "/proc/thread-self/fd/%ld", fd);
+	ssize_t n = readlink(link, name, sizeof name);
+	if (n < 0)
+		return 1;
+	return n >= 4 && n < (ssize_t)sizeof name && !memcmp(name + n - 4, "/mem", 4);
+}
+
+/* The open call c->nr as the caller made it, but for its path if path is
+ * not NULL (the runtime's copy; then for openat2 also how, the runtime's
+ * copy of its struct open_how). */
+static long open_as(struct sysctx *c, const long a[6], int idx, const char *path,
+		    const struct open_how *how)
+{
+	long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
+	if (!path)
+		return sys_forward(c, b);
+	if (how)
+		b[2] = (long)how, b[3] = sizeof *how;
+	return forward_path(c, b, idx, path);
+}
+
+/*
+ * --isolation=full: the file is resolved first to an O_PATH fd (which can
+ * neither read nor write), checked, then opened through it
+ * (/proc/thread-self/fd/N, on the same fd number), so an fd to the host's
+ * mem never exists, even for a moment.  A file that does not exist is
+ * created with O_EXCL (anything that appears meanwhile - a symlink to mem -
+ * is looked at again).  One case is left to fault's check after the open:
+ * O_CREAT through a dangling symlink, which creates the link's target.
+ * path is the runtime's copy; flags as the caller gave them.
+ */
+/* Is path (from dirfd) a symlink to nothing? */
+static int dangling(struct sysctx *c, long dirfd, const char *path)
+{
+	long b[6] = { dirfd, (long)path, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0 };
+	long fd = host_syscall_cancellable(c->t, SYS_openat, b);
+	struct stat st;
+	int r = fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static long open_full(struct sysctx *c, const long a[6], int idx, const char *path, long flags,
+		      const struct open_how *how)
+{
+	long dirfd = c->nr == SYS_open || c->nr == SYS_creat ? AT_FDCWD : a[0];
+	long mode = how ? (long)how->mode : a[c->nr == SYS_creat ? 1 : idx + 2];
+	/* openat2 for openat2 (it is strict about flags and mode), else openat */
+	struct open_how h = { .resolve = how ? how->resolve : 0 };
+	long b[6] = { dirfd, (long)path, 0, 0, 0, 0 };
+	int nr = how ? SYS_openat2 : SYS_openat, tries;
+	for (tries = 0; tries < 8; tries++) {
+		h.flags = O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY));
+		h.mode = 0;
+		b[2] = how ? (long)&h : (long)h.flags, b[3] = how ? (long)sizeof h : 0;
+		long pfd = host_syscall_cancellable(c->t, nr, b);
+		if (pfd == -ENOENT && (flags & O_CREAT)) {
+			h.flags = flags | O_EXCL;
+			h.mode = mode;
+			b[2] = how ? (long)&h : (long)h.flags, b[3] = how ? (long)sizeof h : mode;
+			long r = host_syscall_cancellable(c->t, nr, b);
+			if (r != -EEXIST || (flags & O_EXCL))
+				return r;
+			if (dangling(c, dirfd, path))
+				break;	/* O_CREAT makes its target: checked after */
+			continue;	/* it appeared meanwhile */
+		}
+		if (pfd < 0)
+			return pfd;
+		struct stat st;
+		long err = is_host_mem(pfd) ? -EACCES
+			   : (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) ? -EEXIST
+			   : fstat(pfd, &st) < 0 ? -errno
+			   : S_ISLNK(st.st_mode) ? -ELOOP : 0;	/* O_NOFOLLOW met a symlink */
+		if (err) {
+			close(pfd);
+			return err;
+		}
+		char link[48];
+		snprintf(link, sizeof link, "/proc/thread-self/fd/%ld", pfd);
+		/* openat2's own checks of flags and mode apply here */
+		h.flags = flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW);
+		h.mode = flags & O_CREAT ? 0 : mode;
+		h.resolve = 0;
+		long ra[6] = { AT_FDCWD, (long)link, how ? (long)&h : (long)h.flags, how ? (long)sizeof h : 0,
+			       0, 0 };
+		long r = host_syscall_cancellable(c->t, nr, ra);
+		if (r < 0) {
+			close(pfd);
+			return r;
+		}
+		/* onto the number the caller would have had */
+		long d = dup3(r, pfd, flags & O_CLOEXEC) < 0 ? -errno : pfd;
+		close(r);
+		if (d < 0)
+			close(pfd);
+		return d;
+	}
+	if (tries == 8)
+		return -EEXIST;
+	long r = open_as(c, a, idx, path, how);
+	if (r >= 0 && is_host_mem(r)) {
+		close(r);
+		return -EACCES;
+	}
+	return r;
+}
+
+/* Opens a file the caller may have (path: the runtime's copy, or NULL for
+ * the caller's own string).  Under isolation not the host's mem: fault
+ * looks at the new fd and closes it if it is (a sibling thread could use it
+ * for the few microseconds until then); full never makes it (open_full). */
+static long open_host(struct sysctx *c, const long a[6], int idx, const char *path, long flags,
+		      const struct open_how *how)
+{
+	if (flags & O_PATH)	/* an fd that can neither read nor write; */
+		return open_as(c, a, idx, path, how);	/* opening it again is checked */
+	if (isolation == ISOLATION_FULL && path)
+		return open_full(c, a, idx, path, flags, how);
+	long r = open_as(c, a, idx, path, how);
+	if (r >= 0 && isolation != ISOLATION_NONE && is_host_mem(r)) {
+		close(r);
+		return -EACCES;
+	}
+	return r;
+}
+
+/* A call whose path is none of /proc's business: under --isolation=full
+ * forwarded with the runtime's copy (what the kernel resolves is what was
+ * classified), else as the caller made it. */
+static long forward_plain(struct sysctx *c, long a[6], int idx, int kind, const char *path)
+{
+	if (isolation == ISOLATION_FULL && kind == PROC_NONE)
+		return forward_path(c, a, idx, path);
+	return sys_forward(c, a);
+}
+
+/* open/openat/openat2/creat: path at a[idx], flags given (for openat2 with
+ * how, the runtime's copy of its struct open_how).  A terminal opened may
  * become the caller's controlling terminal, and /dev/tty is the caller's
  * (tty.c). */
-static long open_common(struct sysctx *c, long a[6], int idx)
+static long open_common(struct sysctx *c, long a[6], int idx, long flags, const struct open_how *how)
 {
 	char path[PATH_BUF], host[4200];
 	int pid;
@@ -297,30 +515,60 @@ static long open_common(struct sysctx *c, long a[6], int idx)
 	switch (classify(c, a, idx, path, host, sizeof host, &pid, &entry)) {
 	case PROC_ENOENT:
 		return -ENOENT;
+	case PROC_EACCES:
+		return -EACCES;
 	case PROC_GEN:
 		fd_sync(c->t);
-		return open_generated(c->t, pid, entry, a[idx + 1]);
+		return open_generated(c->t, pid, entry, flags);
 	case PROC_HOST:
-		r = forward_path(c, a, idx, host);
+		r = open_host(c, a, idx, host, flags, how);
 		break;
+	case PROC_UNREAD:
+		return pid;
 	default:
-		if (!strcmp(path, "/dev/tty"))
+		if (!strcmp(path, "/dev/tty") && !how)
 			return tty_open_current(c, a, idx);
-		r = sys_forward(c, a);
+		/* openat2 always goes with the copies: its flags decide the check */
+		r = open_host(c, a, idx, isolation == ISOLATION_FULL || how ? path : NULL, flags, how);
 	}
 	if (r >= 0)
-		tty_opened(c->t, r, a[idx + 1]);
+		tty_opened(c->t, r, flags);
 	return r;
 }
 
 long sys_open(struct sysctx *c, long a[6])
 {
-	return open_common(c, a, 0);
+	return open_common(c, a, 0, a[1], NULL);
 }
 
 long sys_openat(struct sysctx *c, long a[6])
 {
-	return open_common(c, a, 1);
+	return open_common(c, a, 1, a[2], NULL);
+}
+
+long sys_creat(struct sysctx *c, long a[6])
+{
+	return open_common(c, a, 0, O_CREAT | O_WRONLY | O_TRUNC, NULL);
+}
+
+/* openat2: its struct open_how copied once (a larger one must end in
+ * zeros, as the kernel checks). */
+long sys_openat2(struct sysctx *c, long a[6])
+{
+	unsigned char buf[PAGE_SIZE];
+	struct open_how how;
+	size_t size = a[3];
+	if (size < sizeof how)
+		return -EINVAL;
+	if (size > sizeof buf)
+		return -E2BIG;
+	if (copy_from_user(c->t->p, buf, a[2], size))
+		return -EFAULT;
+	for (size_t i = sizeof how; i < size; i++)
+		if (buf[i])
+			return -E2BIG;
+	memcpy(&how, buf, sizeof how);
+	return open_common(c, a, 1, how.flags, &how);
 }
 
 /* The stat family and access: the host equivalent of the path (for exe, the
@@ -333,8 +581,8 @@ static long path_common(struct sysctx *c, long a[6], int idx)
 	int kind = classify(c, a, idx, path, host, sizeof host, &pid, &entry);
 	if (kind == PROC_ENOENT)
 		return -ENOENT;
-	if (kind == PROC_NONE)
-		return sys_forward(c, a);
+	if (kind == PROC_NONE || kind == PROC_UNREAD)
+		return forward_plain(c, a, idx, kind, path);
 	if (kind == PROC_GEN && !strcmp(entry, "exe") && exe_path(pid, host, sizeof host) < 0)
 		return -ENOENT;
 	return forward_path(c, a, idx, host);
@@ -357,8 +605,8 @@ static long readlink_common(struct sysctx *c, long a[6], int idx)
 	int kind = classify(c, a, idx, path, host, sizeof host, &pid, &entry);
 	if (kind == PROC_ENOENT)
 		return -ENOENT;
-	if (kind == PROC_NONE)
-		return sys_forward(c, a);
+	if (kind == PROC_NONE || kind == PROC_UNREAD)
+		return forward_plain(c, a, idx, kind, path);
 	if (kind != PROC_GEN)
 		return forward_path(c, a, idx, host);
 	if (strcmp(entry, "exe"))

@@ -98,7 +98,7 @@ long sys_pid_arg(struct sysctx *c, long a[6])
 	    c->nr == SYS_sched_setparam || c->nr == SYS_sched_setscheduler)
 		proc_host_changed(a[idx] ? (int)a[idx] : c->t->p->pid);
 	if (a[idx] != 0) {
-		int tid = a[idx] == c->t->p->pid ? c->t->host_tid : proc_host_tid(a[idx]);
+		int tid = a[idx] == c->t->p->pid ? c->t->host_tid : proc_host_tid(a[idx], 0);
 		if (!tid)
 			return -ESRCH;
 		long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };

@@ -410,7 +410,7 @@ int proc_tasks_of_uid(uid_t uid);
 void proc_for_each(void (*fn)(struct uproc *));
 void first_exited(int status, int last);	/* main.c: tell the front process */
 void first_stopped(int status);
-int proc_host_tid(int pid);
+int proc_host_tid(int pid, int tid);	/* tid 0: any of its threads */
 void proc_host_changed(int pid);
 struct uproc *proc_get_locked(int pid);	/* takes the table lock; NULL if none */
 void proc_put_locked(void);			/* releases it */
@@ -546,7 +546,7 @@ SYS(getpgid); SYS(getsid); SYS(setpgid); SYS(getpgrp); SYS(setsid); SYS(pause);
 SYS(waitid); SYS(setitimer); SYS(getitimer); SYS(alarm);
 SYS(rt_sigtimedwait); SYS(rt_sigqueueinfo); SYS(rt_tgsigqueueinfo);
 SYS(signalfd); SYS(signalfd4); SYS(read); SYS(vfork); SYS(execveat);
-SYS(open); SYS(openat); SYS(stat); SYS(lstat); SYS(access); SYS(newfstatat);
+SYS(open); SYS(openat); SYS(openat2); SYS(creat); SYS(stat); SYS(lstat); SYS(access); SYS(newfstatat);
 SYS(statx); SYS(faccessat); SYS(faccessat2); SYS(readlink); SYS(readlinkat);
 SYS(getrusage); SYS(times); SYS(getrlimit); SYS(setrlimit); SYS(timer_create); SYS(timer_settime);
 SYS(timer_gettime); SYS(timer_getoverrun); SYS(timer_delete); SYS(ioctl);

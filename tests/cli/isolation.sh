@@ -8,8 +8,9 @@
 #  - with protection keys (the QEMU guest of scripts/vm.sh): progs/pkey_probe
 #    runs natively and shows what this kernel does with PKRU around signals
 #    and syscalls (the facts the key map depends on; printed, and the ones
-#    the design relies on are checked).  full still refuses to start (not
-#    implemented); fault must defeat the attacks of progs/iso_attack.c.
+#    the design relies on are checked).  fault and full must defeat the
+#    attacks of progs/iso_attack.c and progs/iso_code.c; full also a race
+#    against the runtime's check of a file being opened.
 # shellcheck source-path=SCRIPTDIR source=lib.bash
 . "$(dirname "$0")/lib.bash"
 need_ufork
@@ -49,81 +50,102 @@ case $facts in
     *) fail "a SUD selector on a key PKRU only write-denies does not let syscalls through" ;;
 esac
 
-# full is not implemented yet: it refuses to start
-expect_clean_error "--isolation=full" run --isolation=full "$SCRATCH/hello"
-[ "$status" = 127 ] || { show run --isolation=full hello; fail "--isolation=full: status $status, want 127"; }
-expect_err_contains "--isolation=full" "not implemented"
-
-# fault: the attacks.  A child reading or writing its parent's memory (the
+# fault and full: the attacks.  A child reading or writing its parent's memory (the
 # address passed through a pipe after fork) dies of SIGSEGV while the parent
 # and a third child go on; a child handing that memory to write(2), read(2)
 # or open(2) gets EFAULT for each, as Linux answers for memory the caller
 # does not have, and goes on; a child whose signal handler writes PKRU 0
 # into its frame's XSAVE area still runs with key 0 denied after it and dies
-# of SIGSEGV reading its parent's memory; a µprocess touching the runtime's text or data
-# dies of SIGSEGV (139), as on Linux where those addresses are unmapped.
-run_ufork run --isolation=fault "$SCRATCH/hello"
-[ "$status" = 0 ] && [ "$out" = hello ] || { show run --isolation=fault hello; fail "hello did not run with --isolation=fault"; }
+# of SIGSEGV reading its parent's memory; a child opening the host's
+# /proc/<pid>/mem (which writes any address, keys ignored) is refused every
+# way it tries (path, task, pid, /proc dirfd, symlink, openat2: EACCES), and
+# the runtime's fds, listed in /proc/self/fd, cannot be opened again there;
+# a µprocess touching the runtime's text or data dies of SIGSEGV (139), as
+# on Linux where those addresses are unmapped.
 "$ROOT/tools/ufork-cc" -O2 -o "$SCRATCH/iso_attack" "$(dirname "$0")/progs/iso_attack.c" ||
     fail "cannot build progs/iso_attack.c"
-run_ufork run --isolation=fault "$SCRATCH/iso_attack" peer
-want="reader: killed by signal 11
-writer: killed by signal 11
-syscaller: write Bad address, read Bad address, open Bad address
-syscaller: exit 0
-sigframe: PKRU 0 written into the frame, key 0 denied after the handler
-sigframe: killed by signal 11
-bystander: exit 0
-parent: intact"
-[ "$status" = 0 ] && [ "$out" = "$want" ] || { show run --isolation=fault iso_attack peer; fail "a child reached its parent's memory under --isolation=fault"; }
-data=$(nm "$ROOT/build/ufork" | awk '$3 == "isolation" { print $1 }')
-[ -n "$data" ] || fail "no symbol isolation in build/ufork"
-for a in "read 400000" "write 400000" "read $data" "write $data"; do
-    # shellcheck disable=SC2086 # two words
-    run_ufork run --isolation=fault "$SCRATCH/iso_attack" $a
-    [ "$status" = 139 ] || { show run --isolation=fault iso_attack $a; fail "iso_attack $a: status $status, want 139 (SIGSEGV)"; }
-done
-# A system call handed the runtime's memory: EFAULT, as Linux answers for an
-# address the caller does not have (0x400000: unmapped in a static PIE).
-native=$("$SCRATCH/iso_attack" sys 400000)
-[ "$native" = "write: Bad address" ] || fail "natively, write(2) from an unmapped address gave '$native'"
-run_ufork run --isolation=fault "$SCRATCH/iso_attack" sys "$data"
-[ "$status" = 0 ] && [ "$out" = "$native" ] || { show run --isolation=fault iso_attack sys "$data"; fail "write(2) from the runtime's data did not fail as on Linux ($native)"; }
-# Code that changes PKRU (WRPKRU, XRSTOR) never becomes executable: every
-# try of progs/iso_code.c but the harmless one is refused with EACCES (the
-# W^X policy's answer; natively all succeed), and so is an executable whose
-# text holds a WRPKRU, at start (one line, status 127) and at execve.
 "$ROOT/tools/ufork-cc" -O2 -o "$SCRATCH/iso_code" "$(dirname "$0")/progs/iso_code.c" ||
     fail "cannot build progs/iso_code.c"
-native=$(cd "$SCRATCH" && ./iso_code)
-[ "$native" = "rx: ok 42
-wrpkru: ok
-inside: ok
-xrstor: ok
-rwx-mmap: ok
-rwx-mprotect: ok
-file: ok" ] || fail "natively, progs/iso_code gave: $native"
-cd "$SCRATCH" || fail "no $SCRATCH"	# iso_code makes its temp file in the cwd
-run_ufork run --isolation=fault ./iso_code
-want="rx: ok 42
-wrpkru: Permission denied
-inside: Permission denied
-xrstor: Permission denied
-rwx-mmap: Permission denied
-rwx-mprotect: Permission denied
-file: Permission denied"
-[ "$status" = 0 ] && [ "$out" = "$want" ] || { show run --isolation=fault iso_code; fail "code that changes PKRU became executable under --isolation=fault"; }
 cat >"$SCRATCH/smuggler.c" <<'C'
 #include <stdio.h>
 void never_called(void) { __asm__ volatile(".byte 0x0f, 0x01, 0xef"); }
 int main(void) { puts("ran"); return 0; }
 C
 "$ROOT/tools/ufork-cc" -O2 -o "$SCRATCH/smuggler" "$SCRATCH/smuggler.c" || fail "cannot build smuggler.c"
-expect_clean_error "an image with WRPKRU" run --isolation=fault "$SCRATCH/smuggler"
-[ "$status" = 127 ] || { show run --isolation=fault smuggler; fail "an image with WRPKRU: status $status, want 127"; }
-expect_err_contains "an image with WRPKRU" "WRPKRU or XRSTOR"
-run_ufork run --isolation=fault "$SCRATCH/iso_code" exec "$SCRATCH/smuggler"
-[ "$status" = 0 ] && [ "$out" = "exec: Permission denied" ] || { show run --isolation=fault iso_code exec smuggler; fail "execve of an image with WRPKRU was not refused with EACCES"; }
+data=$(nm "$ROOT/build/ufork" | awk '$3 == "isolation" { print $1 }')
+[ -n "$data" ] || fail "no symbol isolation in build/ufork"
+native_sys=$("$SCRATCH/iso_attack" sys 400000)
+[ "$native_sys" = "write: Bad address" ] || fail "natively, write(2) from an unmapped address gave '$native_sys'"
+native_code=$(cd "$SCRATCH" && ./iso_code)
+[ "$native_code" = "rx: ok 42
+wrpkru: ok
+inside: ok
+xrstor: ok
+rwx-mmap: ok
+rwx-mprotect: ok
+file: ok" ] || fail "natively, progs/iso_code gave: $native_code"
+cd "$SCRATCH" || fail "no $SCRATCH"	# iso_code and iso_attack make their temp files in the cwd
+for lvl in fault full; do
+    run_ufork run --isolation=$lvl "$SCRATCH/hello"
+    [ "$status" = 0 ] && [ "$out" = hello ] || { show run --isolation=$lvl hello; fail "hello did not run with --isolation=$lvl"; }
+    run_ufork run --isolation=$lvl "$SCRATCH/iso_attack" peer
+    want="reader: killed by signal 11
+writer: killed by signal 11
+syscaller: write Bad address, read Bad address, open Bad address, vmsplice Bad address
+syscaller: exit 0
+sigframe: PKRU 0 written into the frame, key 0 denied after the handler
+sigframe: killed by signal 11
+procmem: /proc/self/mem: Permission denied
+procmem: /proc/thread-self/mem: Permission denied
+procmem: /proc/self/task/TID/mem: Permission denied
+procmem: /proc/PID/mem: Permission denied
+procmem: openat(/proc, self/mem): Permission denied
+procmem: a symlink to it: Permission denied
+procmem: openat2: Permission denied
+procmem: runtime fds listed, 0 opened again
+procmem: exit 0
+bystander: exit 0
+parent: intact"
+    [ "$status" = 0 ] && [ "$out" = "$want" ] || { show run --isolation=$lvl iso_attack peer; fail "a child reached its parent's memory under --isolation=$lvl"; }
+    for a in "read 400000" "write 400000" "read $data" "write $data"; do
+        # shellcheck disable=SC2086 # two words
+        run_ufork run --isolation=$lvl "$SCRATCH/iso_attack" $a
+        [ "$status" = 139 ] || { show run --isolation=$lvl iso_attack $a; fail "iso_attack $a: status $status, want 139 (SIGSEGV)"; }
+    done
+    # A system call handed the runtime's memory: EFAULT, as Linux answers for an
+    # address the caller does not have (0x400000: unmapped in a static PIE).
+    run_ufork run --isolation=$lvl "$SCRATCH/iso_attack" sys "$data"
+    [ "$status" = 0 ] && [ "$out" = "$native_sys" ] || { show run --isolation=$lvl iso_attack sys "$data"; fail "write(2) from the runtime's data did not fail as on Linux ($native_sys)"; }
+    # Code that changes PKRU (WRPKRU, XRSTOR) never becomes executable: every
+    # try of progs/iso_code.c but the harmless one is refused with EACCES (the
+    # W^X policy's answer; natively all succeed), and so is an executable whose
+    # text holds a WRPKRU, at start (one line, status 127) and at execve.
+    run_ufork run --isolation=$lvl ./iso_code
+    want="rx: ok 42
+wrpkru: Permission denied
+inside: Permission denied
+xrstor: Permission denied
+rwx-mmap: Permission denied
+rwx-mprotect: Permission denied
+file: Permission denied"
+    [ "$status" = 0 ] && [ "$out" = "$want" ] || { show run --isolation=$lvl iso_code; fail "code that changes PKRU became executable under --isolation=$lvl"; }
+    expect_clean_error "an image with WRPKRU" run --isolation=$lvl "$SCRATCH/smuggler"
+    [ "$status" = 127 ] || { show run --isolation=$lvl smuggler; fail "an image with WRPKRU: status $status, want 127"; }
+    expect_err_contains "an image with WRPKRU" "WRPKRU or XRSTOR"
+    run_ufork run --isolation=$lvl "$SCRATCH/iso_code" exec "$SCRATCH/smuggler"
+    [ "$status" = 0 ] && [ "$out" = "exec: Permission denied" ] || { show run --isolation=$lvl iso_code exec smuggler; fail "execve of an image with WRPKRU was not refused with EACCES"; }
+    # A sibling thread rewriting the path, while a third writes through
+    # every fd: under full no fd to mem ever exists, so the parent's word
+    # is intact (under fault the new fd lives a few microseconds before the
+    # runtime closes it: not asserted).
+    run_ufork run --isolation=$lvl ./iso_attack race
+    if [ "$lvl" = full ]; then
+        [ "$status" = 0 ] && [ "$(echo "$out" | tail -n 1)" = "parent: intact" ] &&
+            [[ $out == *"racer: some opens refused"* ]] ||
+            { show run --isolation=full iso_attack race; fail "a racing open reached /proc/self/mem under --isolation=full"; }
+    fi
+    echo "race under --isolation=$lvl: $(echo "$out" | tr '\n' ' ')"
+done
 run_ufork run "$SCRATCH/smuggler"
 [ "$status" = 0 ] && [ "$out" = ran ] || { show run smuggler; fail "without isolation the image with WRPKRU did not run"; }
-echo "PASS: --isolation=fault: peer and runtime memory refused (SIGSEGV, EFAULT in system calls), bystanders unharmed; no WRPKRU/XRSTOR made executable (EACCES)"
+echo "PASS: --isolation=fault and full: peer and runtime memory refused (SIGSEGV, EFAULT in system calls, EACCES for /proc/<pid>/mem), bystanders unharmed; no WRPKRU/XRSTOR made executable (EACCES)"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The differential suite under --isolation=fault: every program of tests/prog
+# The differential suite under isolation: every program of tests/prog
 # (built into build/tests by tests/run.sh) runs natively and under
-# `ufork run --isolation=fault` with the same stdout and status.  Keys,
-# the PKRU switch on every entry and exit and the checks of syscall pointers
-# must change nothing a correct program can see.  Needs protection keys:
+# `ufork run --isolation=full` (UFORK_ISOLATION_LEVEL=fault: that level)
+# with the same stdout and status.  Keys, the PKRU switch on every entry and
+# exit, the checks of syscall pointers and full's checked opens (fault's
+# machinery and more) must change nothing a correct program can see.  Needs protection keys:
 # without "pku" in /proc/cpuinfo it skips (the QEMU guest of scripts/vm.sh
 # has them: bash scripts/vm.sh bash tests/run.sh cli/isolation_suite, after
 # a host run of tests/run.sh has built the programs).
@@ -12,7 +13,7 @@
 need_ufork
 
 grep -qw pku /proc/cpuinfo ||
-    skip "no pku on this CPU: the suite under --isolation=fault runs in the QEMU guest (bash scripts/vm.sh bash tests/run.sh cli/isolation_suite)"
+    skip "no pku on this CPU: the suite under --isolation=full runs in the QEMU guest (bash scripts/vm.sh bash tests/run.sh cli/isolation_suite)"
 
 # Under TCG the guest runs programs many times slower: by default a selection
 # covering what keys touch (fork and relocation, threads, signals and their
@@ -26,7 +27,7 @@ grep -qw pku /proc/cpuinfo ||
 SELECTION="argv_env crash_segv crash_thread epoll exec_cloexec faults_caught files
 fork_digest32m fork_fd_share fork_funcptr fork_heap_rounds fork_isolation fork_mmap
 fork_pipe_pingpong fork_setjmp fork_sigchld fork_signal_inherit fork_thread fork_tree
-fork_vecreg hello mmap mremap_file pipes posix_exec posix_minishell
+fork_vecreg hello mmap mremap_file open_variants pipes posix_exec posix_minishell
 posix_shm_counter posix_shm_isolation posix_shm_mremap posix_siglongjmp
 posix_sigsuspend posix_timers pthread_cancel pthread_mutex segv_caught signals
 signals_thread tcp time time_vdso unix_sock"
@@ -41,6 +42,7 @@ accept_difference() {
         [ "$(head -n 1 "$3")" = "AT_SYSINFO_EHDR given: no" ] &&
         cmp -s <(tail -n +2 "$2") <(tail -n +2 "$3")
 }
-differential_all --isolation=fault
-[ "$failed" = 0 ] || fail "$failed of $n programs differ under --isolation=fault"
-echo "ok: $n programs as natively under --isolation=fault"
+level=${UFORK_ISOLATION_LEVEL:-full}
+differential_all --isolation="$level"
+[ "$failed" = 0 ] || fail "$failed of $n programs differ under --isolation=$level"
+echo "ok: $n programs as natively under --isolation=$level"

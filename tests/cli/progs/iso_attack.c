@@ -10,7 +10,9 @@
  *                        Prints one line per child and "parent: intact".
  *                        A fourth child hands the parent's word to system
  *                        calls: write(2) from it, read(2) into it, open(2)
- *                        of it as a path; each must fail with EFAULT, as on
+ *                        of it as a path, vmsplice(2) of it (the kernel
+ *                        pins the pages instead of copying); each must
+ *                        fail with EFAULT, as on
  *                        Linux for memory the caller does not have, and the
  *                        child goes on ("syscaller: ...", then its exit).
  *                        A fifth child tampers with its signal frame: its
@@ -18,6 +20,11 @@
  *                        frame's XSAVE area to 0 (every key open) and
  *                        returns; then it reads the parent's word, and must
  *                        still die of SIGSEGV.
+ *                        A sixth child opens the host's /proc/<pid>/mem
+ *                        every way it can (procmem_on) and writes the
+ *                        parent's word through what opened.
+ *   iso_attack race      a child races the runtime's check of what it
+ *                        opens (race_on), then the parent checks its word
  *   iso_attack read ADDR   read the word at ADDR (hex) and print it
  *   iso_attack write ADDR  write the word at ADDR
  *   iso_attack sys ADDR    write(2) 8 bytes from ADDR to a pipe; prints the
@@ -25,15 +32,21 @@
  * Natively the peer children read and write their own copies (fork keeps
  * addresses on Linux): this program tests ufork only.
  */
+#define _GNU_SOURCE
 #include <cpuid.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile unsigned long secret = 0x5ec2e7;
@@ -76,7 +89,124 @@ static void syscalls_on(volatile unsigned long *p)
 		_exit(4);
 	const char *r = outcome(read(q[0], (void *)p, sizeof *p));
 	const char *o = outcome(open((const char *)p, O_RDONLY));
-	printf("syscaller: write %s, read %s, open %s\n", w, r, o);
+	/* the kernel takes the pages themselves (get_user_pages), no copy */
+	struct iovec v = { (void *)p, sizeof *p };
+	const char *s = outcome(vmsplice(q[1], &v, 1, 0));
+	printf("syscaller: write %s, read %s, open %s, vmsplice %s\n", w, r, o, s);
+	fflush(stdout);
+}
+
+/* The host's /proc/<pid>/mem writes any address of the one address space,
+ * protection keys ignored (the kernel writes it as a debugger would): every
+ * way of opening it must be refused.  Prints one line per way: the error,
+ * or what writing the parent's word through it gave.  Then the runtime's
+ * fds, listed in /proc/self/fd but not the µprocess's: none may be opened
+ * again through /proc/self/fd/N. */
+static void procmem_on(volatile unsigned long *p)
+{
+	char task[64], pid[64], link[64];
+	snprintf(task, sizeof task, "/proc/self/task/%d/mem", (int)gettid());
+	snprintf(pid, sizeof pid, "/proc/%d/mem", (int)getpid());
+	snprintf(link, sizeof link, "iso_mem_link.%d", (int)getpid());
+	unlink(link);
+	if (symlink("/proc/self/mem", link) < 0)
+		_exit(5);
+	int procfd = open("/proc", O_RDONLY | O_DIRECTORY);
+	struct open_how { unsigned long long flags, mode, resolve; } how = { O_RDWR, 0, 0 };
+	struct { const char *name; int fd; } t[] = {
+		{ "/proc/self/mem", open("/proc/self/mem", O_RDWR) },
+		{ "/proc/thread-self/mem", open("/proc/thread-self/mem", O_RDWR) },
+		{ "/proc/self/task/TID/mem", open(task, O_RDWR) },
+		{ "/proc/PID/mem", open(pid, O_RDWR) },
+		{ "openat(/proc, self/mem)", openat(procfd, "self/mem", O_RDWR) },
+		{ "a symlink to it", open(link, O_RDWR) },
+		{ "openat2", (int)syscall(437, AT_FDCWD, "/proc/self/mem", &how, sizeof how) },
+	};
+	unlink(link);
+	for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int e = errno;
+		if (t[i].fd < 0) {
+			printf("procmem: %s: %s\n", t[i].name, strerror(e));
+			continue;
+		}
+		unsigned long bad = 0xbad;
+		printf("procmem: %s: opened, pwrite %s\n", t[i].name,
+		       outcome(pwrite(t[i].fd, &bad, sizeof bad, (off_t)(uintptr_t)p)));
+	}
+	int listed = 0, reopened = 0;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (de->d_name[0] == '.' || fd == dirfd(d) || fcntl(fd, F_GETFD) >= 0)
+			continue;
+		listed++;
+		char fdpath[64];
+		snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+		int r = open(fdpath, O_RDONLY);
+		reopened += r >= 0;
+		if (r < 0 && errno != ENOENT)
+			printf("procmem: %s: %s\n", fdpath, strerror(errno));
+	}
+	printf("procmem: runtime fds %s, %d opened again\n", listed ? "listed" : "not listed", reopened);
+	fflush(stdout);
+}
+
+/* race: one thread flips a path between a plain file and /proc/self/mem,
+ * another opens it again and again, a third writes the parent's word
+ * through every fd from 3 to 63: for about two seconds.  The runtime may
+ * check the path it read, or the file once opened; only a check of what
+ * the kernel is about to open leaves no moment in which an fd to mem
+ * exists (--isolation=full).  Prints how many opens were refused. */
+static char race_path[64] = "iso_race_file";
+static volatile int race_stop;
+static volatile unsigned long *race_word;
+
+static void *flipper(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; !race_stop; i++)
+		strcpy(race_path, i & 1 ? "/proc/self/mem" : "iso_race_file");
+	return NULL;
+}
+
+static void *scribbler(void *arg)
+{
+	(void)arg;
+	unsigned long bad = 0xbad;
+	while (!race_stop)
+		for (int fd = 3; fd < 64; fd++)
+			pwrite(fd, &bad, sizeof bad, (off_t)(uintptr_t)race_word);
+	return NULL;
+}
+
+static void race_on(volatile unsigned long *p)
+{
+	int f = open("iso_race_file", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (f < 0)
+		_exit(5);
+	close(f);
+	race_word = p;
+	pthread_t a, b;
+	pthread_create(&a, NULL, flipper, NULL);
+	pthread_create(&b, NULL, scribbler, NULL);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long opens = 0, refused = 0;
+	do {
+		int fd = open(race_path, O_RDWR);
+		opens++;
+		if (fd >= 0)
+			close(fd);
+		else
+			refused += errno == EACCES;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 2);
+	race_stop = 1;
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	unlink("iso_race_file");
+	printf("racer: %s\n", refused ? "some opens refused" : "no open refused");
 	fflush(stdout);
 }
 
@@ -139,7 +269,11 @@ static pid_t child(int write_it)
 			       pkru & 1 ? "denied" : "open");
 			fflush(stdout);
 			printf("child read %#lx\n", *p);
-		} else if (write_it == 2)
+		} else if (write_it == 5)
+			race_on(p);
+		else if (write_it == 4)
+			procmem_on(p);
+		else if (write_it == 2)
 			syscalls_on(p);
 		else if (write_it)
 			*p = 0xbad;
@@ -161,10 +295,16 @@ int main(int argc, char **argv)
 		fate("writer", child(1));
 		fate("syscaller", child(2));
 		fate("sigframe", child(3));
+		fate("procmem", child(4));
 		pid_t pid = fork();
 		if (pid == 0)
 			_exit(secret == 0x5ec2e7 ? 0 : 1);	/* its own copy */
 		fate("bystander", pid);
+		printf("parent: %s\n", secret == 0x5ec2e7 ? "intact" : "changed");
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "race")) {
+		fate("racer", child(5));
 		printf("parent: %s\n", secret == 0x5ec2e7 ? "intact" : "changed");
 		return 0;
 	}
@@ -183,6 +323,6 @@ int main(int argc, char **argv)
 			printf("%#lx\n", *p);
 		return 0;
 	}
-	fprintf(stderr, "usage: iso_attack peer | read ADDR | write ADDR | sys ADDR\n");
+	fprintf(stderr, "usage: iso_attack peer | race | read ADDR | write ADDR | sys ADDR\n");
 	return 2;
 }
