@@ -96,6 +96,21 @@
 	jnz ufork_pkru_bad
 .endm
 
+/* The block at %rax (rsp masked) must be genuine - pointing at itself and
+ * outside the arena (µprocesses write only slots, the shared area and the
+ * frame part of alternate stacks, whose block page they cannot write) -
+ * else ufork_pkru_bad.  Clobbers %rcx. */
+.macro CHECK_BLOCK
+	cmp %rax, TB_BLOCK(%rax)
+	jne ufork_pkru_bad
+	movabs $0x200000000000, %rcx	/* ARENA_BASE */
+	cmp %rcx, %rax
+	jb 8f
+	cmp arena_end(%rip), %rax
+	jb ufork_pkru_bad
+8:
+.endm
+
 .macro PKRU_RUNTIME
 	cmpb $0, ufork_pkru_on(%rip)
 	je 9f
@@ -118,16 +133,7 @@ ufork_sigsys_entry:
 	and $ALTSTACK_MASK, %rax
 	cmpb $0, ufork_pkru_on(%rip)
 	je 3f
-	/* a genuine block: outside the arena (µprocesses write only slots,
-	 * the shared area and the frame part of alternate stacks, whose block
-	 * page they cannot write) and pointing at itself */
-	cmp %rax, TB_BLOCK(%rax)
-	jne ufork_pkru_bad
-	movabs $0x200000000000, %rcx	/* ARENA_BASE */
-	cmp %rcx, %rax
-	jb 3f
-	cmp arena_end(%rip), %rax
-	jb ufork_pkru_bad
+	CHECK_BLOCK
 3:	movb $0, TB_SELECTOR(%rax)
 	cmpb $0, ufork_fsgsbase(%rip)
 	je 1f
@@ -531,14 +537,8 @@ ufork_cancel_end:
 	PKRU_ZERO
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
-	cmp %rax, TB_BLOCK(%rax)	/* a genuine block, as in the SIGSYS stub */
-	jne ufork_pkru_bad
-	movabs $0x200000000000, %rcx	/* ARENA_BASE */
-	cmp %rcx, %rax
-	jb 4f
-	cmp arena_end(%rip), %rax
-	jb ufork_pkru_bad
-4:	cmp %rsp, TB_FWD_RSP(%rax)
+	CHECK_BLOCK
+	cmp %rsp, TB_FWD_RSP(%rax)
 	jne ufork_pkru_bad
 	movq $0, TB_FWD_RSP(%rax)
 	mov %r12, %rax
