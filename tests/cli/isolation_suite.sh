@@ -19,7 +19,7 @@ grep -qw pku /proc/cpuinfo ||
 # covering what keys touch (fork and relocation, threads, signals and their
 # frames, memory maps, shared memory, exec, faults, forwarded I/O);
 # UFORK_ISOLATION_SUITE=all runs every program.  Left out in any case:
-# fork_storm (2400 forks: ~20 s under TCG even without isolation, and this
+# fork_storm (2400 forks: ~30 s under TCG even without isolation, and this
 # script must fit in its own time limit).  malloc (13-15 s under TCG, with or
 # without isolation) runs only with UFORK_ISOLATION_SUITE=all.  time_vdso differs by design: under isolation there is no vDSO
 # (its code reads the host's vvar page, the runtime's key), so its first line
