@@ -13,15 +13,17 @@
 #    kernel 6.1), so that both entry paths are tested on every machine.  The
 #    guest leaves out what does not depend on the CPU and takes minutes under
 #    TCG: `--skip` for each word of UFORK_GUEST_SKIP (default "redis nginx
-#    unit cli/spin cli/zygote cli/python_ptrhash": the Redis and nginx tests, the ASan unit
-#    tests, the spin settings and the Python tests, which the host runs);
-#    and after a host run without FSGSBASE it sets
-#    UFORK_FALLBACK_TESTED=1, so cli/no_fsgsbase does not run the suite on
-#    that path a second time.  Its test names are prefixed with "guest/".
-#    UFORK_GUEST_SKIP="" runs all of it.
-# Before step 1 it builds ufork and the apps the tests run (dash, Redis,
-# nginx, CPython for cli/zygote: `make python`, a few minutes on 2 cores the
-# first time, then skipped while up to date).
+#    unit cli/spin cli/zygote cli/python_ptrhash cli/copy_coa": the Redis and
+#    nginx tests, the ASan unit tests, the spin settings, the Python tests and
+#    the suite under --copy=coa, which the host runs); and after a host run
+#    without FSGSBASE it sets UFORK_FALLBACK_TESTED=1, so cli/no_fsgsbase
+#    does not run the suite on that path a second time.  Its test names are
+#    prefixed with "guest/".  UFORK_GUEST_SKIP="" runs all of it.
+# The two steps run side by side (the guest's output is shown after the
+# host's): first ufork, dash and the differential programs are built and
+# vm.sh's packages installed, then the guest starts while the other apps the
+# host's tests run are built (Redis, nginx, CPython for cli/zygote: a few
+# minutes on 2 cores the first time, then skipped while up to date).
 # --host runs step 1 only, --guest step 2 only (on any CPU).
 #
 # Ends with one line "N passed, N failed" (both steps together); exit status
@@ -37,12 +39,15 @@ esac
 sh scripts/deps.sh
 make -s
 make -s dash
-make -s redis
-make -s nginx
-make -s python
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ufork-test.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+guest_pid=""
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+    [ -z "$guest_pid" ] || kill -- "-$guest_pid" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
 passed=0 failed=0
 # count LOG: add LOG's final "N passed, N failed" to the totals; 1 if none
 count() {
@@ -53,14 +58,6 @@ count() {
     failed=$((failed + ${line%% failed}))
 }
 
-echo "(builds done in $SECONDS s)"
-if [ "$where" != guest ]; then
-    host_start=$SECONDS
-    bash tests/run.sh "$@" | tee "$WORK/host" | grep --line-buffered -Ev '^[0-9]+ passed, [0-9]+ failed$' || true
-    count "$WORK/host" || { echo "FAIL host: tests/run.sh ended without its final line"; failed=$((failed + 1)); }
-    echo "host: $(tail -n 1 "$WORK/host") in $((SECONDS - host_start)) s"
-fi
-
 guest=0
 case $where in
     guest) guest=1 ;;
@@ -70,28 +67,66 @@ case $where in
             grep -qw "$bit" /proc/cpuinfo || missing="$missing $bit"
         done
         if [ -n "$missing" ]; then
-            echo "guest: this CPU lacks$missing; the suite runs again in the QEMU guest (scripts/vm.sh)"
+            echo "guest: this CPU lacks$missing; the suite runs again in the QEMU guest (scripts/vm.sh), side by side with the host's run; its output follows the host's"
             guest=1
         else
             echo "SKIP guest: this CPU has fsgsbase and pku, the host run took their paths (--guest runs the guest anyway)"
         fi
         ;;
 esac
-if [ "$guest" = 1 ]; then
-    guest_start=$SECONDS
-    skip=()
-    for s in ${UFORK_GUEST_SKIP-redis nginx unit cli/spin cli/zygote cli/python_ptrhash}; do skip+=(--skip "$s"); done
-    fallback=0
+# run_guest: the suite in the guest, its names prefixed with "guest/", its
+# output on stdout and in $WORK/guest.
+run_guest() {
+    local start=$SECONDS skip=() s fallback=0
+    for s in ${UFORK_GUEST_SKIP-$default_skip}; do skip+=(--skip "$s"); done
     [ "$where" = both ] && ! grep -qw fsgsbase /proc/cpuinfo && fallback=1
     bash scripts/vm.sh env UFORK_FALLBACK_TESTED=$fallback bash tests/run.sh "${skip[@]}" "$@" 2>&1 |
         sed -u -E 's/^(PASS|FAIL|SKIP) /\1 guest\//' | tee "$WORK/guest" |
         grep --line-buffered -Ev '^[0-9]+ passed, [0-9]+ failed$' || true
+    echo "(the guest took $((SECONDS - start)) s, image build included)"
+}
+default_skip="redis nginx unit cli/spin cli/zygote cli/python_ptrhash cli/copy_coa"
+if [ "$guest" = 1 ]; then
+    # Both runs use the differential programs: built once, here; and
+    # vm.sh's packages are installed before the app builds use apt.
+    bash tests/run.sh --build-only "$@" || true
+    bash scripts/vm.sh --prepare || true
+    if [ "$where" = both ]; then
+        # In its own process group (set -m), so that cleanup stops all of it.
+        set -m
+        run_guest "$@" >"$WORK/guest.shown" 2>&1 &
+        guest_pid=$!
+        set +m
+    fi
+fi
+
+if [ "$where" != guest ]; then
+    make -s redis
+    make -s nginx
+    make -s python
+    echo "(builds done in $SECONDS s)"
+    host_start=$SECONDS
+    bash tests/run.sh "$@" | tee "$WORK/host" | grep --line-buffered -Ev '^[0-9]+ passed, [0-9]+ failed$' || true
+    count "$WORK/host" || { echo "FAIL host: tests/run.sh ended without its final line"; failed=$((failed + 1)); }
+    echo "host: $(tail -n 1 "$WORK/host") in $((SECONDS - host_start)) s"
+fi
+
+if [ "$guest" = 1 ]; then
+    if [ -n "$guest_pid" ]; then
+        echo "guest: waiting for the guest's run ($((SECONDS - host_start)) s after the host's start)"
+        wait "$guest_pid" || true
+        guest_pid=""
+        cat "$WORK/guest.shown"
+    else
+        run_guest "$@"
+    fi
     if count "$WORK/guest"; then
-        echo "guest: $(tail -n 1 "$WORK/guest") in $((SECONDS - guest_start)) s (image build included)"
+        echo "guest: $(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/guest" | tail -n 1)"
     else
         echo "FAIL guest: the guest run ended without tests/run.sh's final line (see vm.sh's message above)"
         failed=$((failed + 1))
     fi
 fi
+echo "(scripts/test.sh took $SECONDS s)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -3,11 +3,14 @@
 # FSGSBASE and PKU, for hosts that lack them (or /dev/kvm).
 #
 #   bash scripts/vm.sh CMD...
+#   bash scripts/vm.sh --prepare
 #
 # CMD (its words joined by spaces, then read as one shell command line, as
 # ssh does) runs with bash as root in the checkout this script belongs to;
 # vm.sh exits with CMD's exit status.  CMD's stdout and stderr stream to
-# vm.sh's stdout and stderr; its stdin is /dev/null.
+# vm.sh's stdout and stderr; its stdin is /dev/null.  --prepare only installs
+# what is missing and builds the initramfs, then exits 0 (scripts/test.sh does
+# it first, since the guest then runs side by side with builds that use apt).
 #
 # How it works.  The guest is Debian 12's kernel (linux-image-amd64, 6.1) on
 # `qemu-system-x86_64 -accel tcg -cpu max,-smap,-la57`: max gives the guest
@@ -63,6 +66,8 @@ case ${1-} in
     '') usage >&2; exit 2 ;;
     -h | --help) usage; exit 0 ;;
 esac
+prepare=0
+[ "$1" = --prepare ] && [ $# = 1 ] && prepare=1
 case $ROOT in
     *[,\"]*) err "the checkout's path must not contain ',' or '\"': $ROOT"; exit 127 ;;
 esac
@@ -167,6 +172,7 @@ done
 if [ "$fresh" = 0 ]; then
     build_initrd "$INITRD" || { err "cannot build the initramfs $INITRD"; exit 127; }
 fi
+[ "$prepare" = 0 ] || exit 0
 
 # ---------------------------------------------------------------------- run
 RUN=$(mktemp -d "$VM/run.XXXXXX")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/run.sh: ufork test runner.
 #
-#   bash tests/run.sh [-v] [--skip GLOB]... [name-filter...]
+#   bash tests/run.sh [-v] [--build-only] [--skip GLOB]... [name-filter...]
 #
 # 1. Differential tests: every tests/prog/NAME.c is built with tools/ufork-cc
 #    into build/tests/NAME, then run natively and as `$UFORK run build/tests/NAME`.
@@ -21,6 +21,9 @@
 # unit step runs only if a filter starts with "unit" (e.g. `unit`, `unit/elf`).
 # `--skip GLOB` leaves out the tests it matches the same way (`--skip unit`
 # leaves out the unit step); the final line then says how many were left out.
+# `--build-only` builds the selected differential programs and stops (status 1
+# if one failed to build): scripts/test.sh does it once before the host and
+# guest runs start side by side, so that they do not both build them.
 #
 # Environment:
 #   UFORK               runtime binary (default: build/ufork)
@@ -35,11 +38,13 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 usage() { sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
 verbose=0
+build_only=0
 filters=()
 skips=()
 while [ $# -gt 0 ]; do
     case $1 in
         -v) verbose=1 ;;
+        --build-only) build_only=1 ;;
         -h|--help) usage; exit 0 ;;
         --skip) [ $# -ge 2 ] || { echo "run.sh: --skip needs a GLOB" >&2; exit 2; }
                 skips+=("$2"); shift ;;
@@ -173,6 +178,7 @@ for src in "$ROOT"/tests/prog/*.c; do
     bin=$BUILD/$name
     t0=$SECONDS
     build "$name" "$src" "$bin" || continue
+    [ "$build_only" = 1 ] && continue
 
     args=()
     if [ -f "$ROOT/tests/prog/$name.args" ]; then
@@ -224,6 +230,12 @@ for src in "$ROOT"/tests/prog/*.c; do
         show "$nerr" 50
     fi
 done
+
+if [ "$build_only" = 1 ]; then
+    [ "$failed" -eq 0 ] && exit 0
+    echo "$failed failed to build"
+    exit 1
+fi
 
 # ---------------------------------------------------------------- CLI tests
 prog_time=$((SECONDS - phase_start)) phase_start=$SECONDS
