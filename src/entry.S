@@ -55,6 +55,14 @@
 #define TB_UPKRU 168
 #define TB_FWD_RSP 176
 #define ALTSTACK_SIZE (1 << 18)
+/* Under isolation (pkey.c): the top FRAME_PART bytes of an alternate stack
+ * carry the µprocess's key (6.1 writes signal frames under the PKRU in
+ * force), the rest the runtime's (key 0): the runtime's C code runs there,
+ * below FRAME_PART, where µprocess code cannot write.  A forwarded call
+ * waits in the kernel with rsp FWD_ROOM bytes above the frame part's start,
+ * so that a signal landing meanwhile has µprocess-key memory below it. */
+#define FRAME_PART (1 << 16)
+#define FWD_ROOM (24 << 10)
 #define SYS_ARCH_PRCTL 158
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -152,7 +160,12 @@ ufork_sigsys_entry:
 	mov %r14, %rdx
 	mov %r15, %rax
 2:	mov %rdx, TB_UC(%rax)		/* the ucontext, for the way back */
-	push %rdx
+	cmpb $0, ufork_pkru_on(%rip)
+	je 4f
+	/* isolation: C code on the runtime's part of the stack (the frame
+	 * stays where the kernel wrote it); rsp as at a handler's entry */
+	lea ALTSTACK_SIZE-FRAME_PART-8(%rax), %rsp
+4:	push %rdx
 	call ufork_sigsys		/* rsp is 16-aligned here: entry + push */
 	pop %rdi
 	/*
@@ -162,7 +175,7 @@ ufork_sigsys_entry:
 	 * the frame with xrstor; iretq loads RIP, RFLAGS and RSP at once from an
 	 * iretq frame built in the mcontext's reserved words (the gregs stay
 	 * intact: the way back may be restarted).  rdi = ucontext, rsp = the
-	 * handler's entry rsp.
+	 * handler's entry rsp (isolation: the runtime part's top).
 	 *
 	 * A kick (SIG_INTERRUPT) that lands in [ufork_sigsys_return,
 	 * ufork_sigsys_return_end) is sent to ufork_sigsys_reenter, and one that
@@ -192,20 +205,9 @@ ufork_sigsys_return:
 	cmpb $0, ufork_pkru_on(%rip)
 	je 5f
 	/* isolation: PKRU not from the frame (the µprocess can write it) but
-	 * from the block, which it cannot; checked after the WRPKRU */
+	 * from the block, which it cannot (below) */
 	and $~0x200, %eax
-	xrstor (%rsi)
-	mov TB_UPKRU(%r8), %eax
-	xor %ecx, %ecx
-	xor %edx, %edx
-	wrpkru
-	cmp TB_UPKRU(%r8), %eax
-	jne ufork_pkru_bad
-	test $1, %eax			/* never key 0 open to µprocess code */
-	jz ufork_pkru_bad
-	jmp 6f
 5:	xrstor (%rsi)
-6:
 	lea 40(%rdi), %rdi		/* gregs */
 	mov 16*8(%rdi), %rax		/* rip */
 	mov %rax, 24*8(%rdi)
@@ -216,7 +218,20 @@ ufork_sigsys_return:
 	mov %rax, 27*8(%rdi)
 	movq $0x2b, 28*8(%rdi)		/* ss */
 	mov %rdi, %rsp
-	pop %r8
+	/* isolation: the µprocess's PKRU from its block, checked after the
+	 * WRPKRU; only now, with rsp in the frame (a signal landing from here
+	 * on is written under that PKRU, on the frame part) */
+	cmpb $0, ufork_pkru_on(%rip)
+	je 7f
+	mov TB_UPKRU(%r8), %eax
+	xor %ecx, %ecx
+	xor %edx, %edx
+	wrpkru
+	cmp TB_UPKRU(%r8), %eax
+	jne ufork_pkru_bad
+	test $1, %eax			/* never key 0 open to µprocess code */
+	jz ufork_pkru_bad
+7:	pop %r8
 	pop %r9
 	pop %r10
 	pop %r11
@@ -256,7 +271,10 @@ ufork_sigsys_reenter:
 	and $ALTSTACK_MASK, %rax
 2:	mov TB_UC(%rax), %rdi
 	lea -8(%rdi), %rsp		/* the handler's entry rsp */
-	push %rdi
+	cmpb $0, ufork_pkru_on(%rip)
+	je 3f
+	lea ALTSTACK_SIZE-FRAME_PART-8(%rax), %rsp	/* isolation: as the entry */
+3:	push %rdi
 	call ufork_sigsys_again
 	pop %rdi
 	jmp ufork_sigsys_return
@@ -406,6 +424,27 @@ ufork_signal_entry:
 	CLEAR_AC
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
+	/* Isolation: a frame on the frame part (it interrupted µprocess code,
+	 * the way out of a syscall or a forwarded call) is left there and the
+	 * C code runs on the runtime part: from its top, or below the stack
+	 * of the forwarded call that is waiting (TB_FWD_RSP).  A frame already
+	 * on the runtime part interrupted runtime code: the C code runs below
+	 * it.  The kernel's rsp is kept twice (16-byte parity as at entry)
+	 * and put back before the ret. */
+	mov %rsp, %r9
+	cmpb $0, ufork_pkru_on(%rip)
+	je 5f
+	lea ALTSTACK_SIZE-FRAME_PART(%rax), %rcx
+	cmp %rcx, %rsp
+	jb 5f
+	lea -8(%rcx), %rsp
+	mov TB_FWD_RSP(%rax), %rcx
+	test %rcx, %rcx
+	jz 5f
+	and $-16, %rcx
+	lea -8(%rcx), %rsp
+5:	push %r9
+	push %r9
 	movzbl TB_SELECTOR(%rax), %ecx
 	push %rcx
 	movb $0, TB_SELECTOR(%rax)
@@ -444,6 +483,7 @@ ufork_signal_entry:
 	and $ALTSTACK_MASK, %rax
 	pop %rcx
 	movb %cl, TB_SELECTOR(%rax)
+	pop %rsp			/* the kernel's */
 	ret
 	.size ufork_signal_entry, .-ufork_signal_entry
 
@@ -520,6 +560,7 @@ ufork_cancellable_syscall:
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
 	mov %rsp, TB_FWD_RSP(%rax)
+	lea ALTSTACK_SIZE-FRAME_PART+FWD_ROOM(%rax), %rsp	/* on the frame part */
 	mov %ebx, %eax
 	xor %ecx, %ecx
 	xor %edx, %edx
@@ -538,8 +579,12 @@ ufork_cancel_end:
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
 	CHECK_BLOCK
-	cmp %rsp, TB_FWD_RSP(%rax)
+	lea ALTSTACK_SIZE-FRAME_PART+FWD_ROOM(%rax), %rcx
+	cmp %rcx, %rsp
 	jne ufork_pkru_bad
+	mov TB_FWD_RSP(%rax), %rsp
+	test %rsp, %rsp
+	jz ufork_pkru_bad
 	movq $0, TB_FWD_RSP(%rax)
 	mov %r12, %rax
 3:	pop %r12

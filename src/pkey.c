@@ -27,9 +27,12 @@
  *  - key_shared: the shared area (MAP_SHARED mappings), open to all;
  *  - slot keys, the rest: slot i carries slot_keys[i % nslot_keys], and so
  *    does the frame part of the alternate stack of each host thread while
- *    it runs that slot's code (6.1 writes signal frames under the PKRU in
- *    force).  Slots whose indexes agree modulo nslot_keys share a key and
- *    are not isolated from each other.
+ *    it runs that slot's code: its top ALTSTACK_FRAME_PART bytes, where the
+ *    kernel writes the signal frames of µprocess code (6.1 writes them under
+ *    the PKRU in force).  The rest of the alternate stack stays key 0: the
+ *    runtime's C code runs there (entry.S), so a sibling thread cannot
+ *    rewrite its return addresses.  Slots whose indexes agree modulo
+ *    nslot_keys share a key and are not isolated from each other.
  * The runtime runs with PKRU 0 (every key open); the entry stubs load it
  * first, the way out loads tblock.upkru after an xrstor that leaves PKRU
  * out (entry.S).  pkey_apply gives a new mapping of slot or shared memory
@@ -217,8 +220,8 @@ void pkey_thread(struct tblock *b, int slot)
 	int k = pkey_of_slot(slot);
 	b->upkru = upkru_of(k);
 	if (b->ukey != k) {
-		set_key((uintptr_t)b + PAGE_SIZE, ALTSTACK_SIZE - PAGE_SIZE,
-			PROT_READ | PROT_WRITE, k);
+		set_key((uintptr_t)b + ALTSTACK_SIZE - ALTSTACK_FRAME_PART,
+			ALTSTACK_FRAME_PART, PROT_READ | PROT_WRITE, k);
 		b->ukey = k;
 	}
 }

@@ -306,6 +306,9 @@ _Static_assert(offsetof(struct tblock, recheck) == 52 && offsetof(struct tblock,
 #define SUD_ALLOW 0
 #define SUD_BLOCK 1
 #define ALTSTACK_SIZE (1UL << 18)
+/* Under isolation, the part of an alternate stack (its top) that carries the
+ * µprocess's key; the runtime's C code runs below it (entry.S: FRAME_PART). */
+#define ALTSTACK_FRAME_PART (1UL << 16)
 
 /* The host signal used to interrupt a µprocess thread (exit, signals). */
 #define SIG_INTERRUPT (SIGRTMAX)
