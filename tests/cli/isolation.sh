@@ -10,7 +10,11 @@
 #    and syscalls (the facts the key map depends on; printed, and the ones
 #    the design relies on are checked).  fault and full must defeat the
 #    attacks of progs/iso_attack.c and progs/iso_code.c; full also a race
-#    against the runtime's check of a file being opened.
+#    against the runtime's check of a file being opened.  The alternate
+#    stacks of the host threads, found from outside (the runtime's smaps:
+#    addresses are no secret), are writable by the µprocess only in their
+#    top 64 KiB (the frame part, where the kernel writes its signal
+#    frames), never where the runtime's C code runs.
 # shellcheck source-path=SCRIPTDIR source=lib.bash
 . "$(dirname "$0")/lib.bash"
 need_ufork
@@ -85,6 +89,52 @@ rwx-mmap: ok
 rwx-mprotect: ok
 file: ok" ] || fail "natively, progs/iso_code gave: $native_code"
 cd "$SCRATCH" || fail "no $SCRATCH"	# iso_code and iso_attack make their temp files in the cwd
+
+# altstacks PID ADDR: the base (hex) of every alternate stack of the runtime
+# PID whose frame part carries the key of ADDR's page: a VMA on that key, at
+# most 256 KiB, ending on a 256 KiB boundary, whose 256 KiB-aligned start
+# (the thread block) is on another key, not 0.
+altstacks() {
+    local vmas want cur a=$((16#$2)) start end key s e k base s2 e2
+    vmas=$(while read -r first rest; do
+        case $first in
+            *-*) cur=$first ;;
+            ProtectionKey:) echo "${cur%-*} ${cur#*-} $rest" ;;
+        esac
+    done <"/proc/$1/smaps")
+    while read -r start end key; do
+        [ $((16#$start)) -le "$a" ] && [ "$a" -lt $((16#$end)) ] && want=$key
+    done <<<"$vmas"
+    [ -n "${want-}" ] || return 1
+    while read -r start end key; do
+        s=$((16#$start)) e=$((16#$end))
+        [ "$key" = "$want" ] && [ $((e % 0x40000)) = 0 ] && [ $((e - s)) -le $((0x40000)) ] || continue
+        base=$((e - 0x40000))
+        while read -r s2 e2 k; do
+            [ $((16#$s2)) -le "$base" ] && [ "$base" -lt $((16#$e2)) ] &&
+                [ "$k" != 0 ] && [ "$k" != "$want" ] && printf '%x\n' "$base"
+        done <<<"$vmas"
+    done <<<"$vmas"
+}
+# altstack_attack LEVEL: iso_attack altstack, fed the alternate stacks of
+# its own runtime; sets $out and $status
+altstack_attack() {
+    local front rt word addr
+    rm -f ain aout
+    mkfifo ain aout
+    timeout -k 2 100 "$UFORK" run --isolation="$1" ./iso_attack altstack <ain >aout 2>aerr &
+    front=$!
+    exec 5>ain 6<aout
+    read -r -t 80 word addr <&6 && [ "$word" = slot ] || fail "iso_attack altstack did not start: $(cat aerr)"
+    rt=$(pgrep -P "$(pgrep -P "$front" | head -n 1)" | head -n 1)
+    [ -n "$rt" ] || rt=$(pgrep -P "$front" | head -n 1)
+    { altstacks "$rt" "$addr"; echo end; } >&5
+    exec 5>&-
+    out=$(cat <&6)
+    exec 6<&-
+    wait "$front"
+    status=$?
+}
 for lvl in fault full; do
     run_ufork run --isolation=$lvl "$SCRATCH/hello"
     [ "$status" = 0 ] && [ "$out" = hello ] || { show run --isolation=$lvl hello; fail "hello did not run with --isolation=$lvl"; }
@@ -145,6 +195,14 @@ file: Permission denied"
             { show run --isolation=full iso_attack race; fail "a racing open reached /proc/self/mem under --isolation=full"; }
     fi
     echo "race under --isolation=$lvl: $(echo "$out" | tr '\n' ' ')"
+    # The runtime's C stack: not writable, even while it serves a sibling
+    # thread's call; the frame part (16 pages at the top) is.
+    altstack_attack $lvl
+    lines=$(echo "$out" | grep -c 'pages writable') || true
+    [ "$status" = 0 ] && [ "$lines" -ge 1 ] && [ "$(echo "$out" | tail -n 1)" = "waiter: read 1" ] &&
+        ! echo "$out" | grep 'pages writable' | grep -vqx '16 pages writable from offset 0x30000' ||
+        { echo "$out"; fail "under --isolation=$lvl a µprocess can write its host threads' alternate stacks beyond the frame part (status $status)"; }
+    echo "alternate stacks under --isolation=$lvl: $lines found, only their frame part writable"
 done
 run_ufork run "$SCRATCH/smuggler"
 [ "$status" = 0 ] && [ "$out" = ran ] || { show run smuggler; fail "without isolation the image with WRPKRU did not run"; }

@@ -25,6 +25,16 @@
  *                        parent's word through what opened.
  *   iso_attack race      a child races the runtime's check of what it
  *                        opens (race_on), then the parent checks its word
+ *   iso_attack altstack  the host threads' alternate stacks: prints "slot
+ *                        ADDR" (a word of its own), then reads from stdin
+ *                        the bases of alternate stacks (hex, one per line,
+ *                        then "end"; tests/cli/isolation.sh finds them in
+ *                        the runtime's smaps) and, while a second thread
+ *                        waits in read(2) (the runtime serving it on its
+ *                        alternate stack), tries to write every page of
+ *                        each one but its block: one line per stack, "N
+ *                        pages writable from offset X", SIGSEGV caught;
+ *                        then wakes the thread ("waiter: read 1")
  *   iso_attack read ADDR   read the word at ADDR (hex) and print it
  *   iso_attack write ADDR  write the word at ADDR
  *   iso_attack sys ADDR    write(2) 8 bytes from ADDR to a pipe; prints the
@@ -38,6 +48,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -288,8 +299,69 @@ static pid_t child(int write_it)
 	return pid;
 }
 
+static sigjmp_buf probe_env;
+static void probe_fault(int sig)
+{
+	(void)sig;
+	siglongjmp(probe_env, 1);
+}
+
+/* can this thread write the word at p?  (writes back what it read) */
+static int writable(volatile unsigned long *p)
+{
+	if (sigsetjmp(probe_env, 1))
+		return 0;
+	unsigned long v = *p;
+	*p = v;
+	return 1;
+}
+
+static int waiter_fd[2];
+static void *waiter(void *arg)
+{
+	(void)arg;
+	char c;
+	return (void *)(intptr_t)read(waiter_fd[0], &c, 1);
+}
+
+static int altstack_attack(void)
+{
+	enum { ALT = 1 << 18, PAGE = 4096 };
+	printf("slot %lx\n", (unsigned long)&secret);
+	fflush(stdout);
+	pthread_t th;
+	if (pipe(waiter_fd) < 0 || pthread_create(&th, NULL, waiter, NULL)) {
+		perror("waiter");
+		return 1;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = probe_fault;
+	sigaction(SIGSEGV, &sa, NULL);
+	char line[64];
+	while (fgets(line, sizeof line, stdin) && strncmp(line, "end", 3)) {
+		uintptr_t base = strtoul(line, NULL, 16);
+		int n = 0;
+		long from = -1;
+		for (long off = PAGE; off < ALT; off += PAGE)
+			if (writable((volatile unsigned long *)(base + off))) {
+				n++;
+				if (from < 0)
+					from = off;
+			}
+		printf("%d pages writable from offset %#lx\n", n, from);
+	}
+	void *r;
+	if (write(waiter_fd[1], "x", 1) != 1 || pthread_join(th, &r))
+		return 1;
+	printf("waiter: read %ld\n", (long)(intptr_t)r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "altstack"))
+		return altstack_attack();
 	if (argc == 2 && !strcmp(argv[1], "peer")) {
 		fate("reader", child(0));
 		fate("writer", child(1));
@@ -323,6 +395,6 @@ int main(int argc, char **argv)
 			printf("%#lx\n", *p);
 		return 0;
 	}
-	fprintf(stderr, "usage: iso_attack peer | race | read ADDR | write ADDR | sys ADDR\n");
+	fprintf(stderr, "usage: iso_attack peer | race | altstack | read ADDR | write ADDR | sys ADDR\n");
 	return 2;
 }
