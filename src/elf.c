@@ -139,7 +139,7 @@ int image_open(const char *path, struct image *img, char *err, size_t errlen)
 				snprintf(err, errlen, "%s: a writable and executable segment "
 					 "(refused under --isolation)", path);
 			else
-				snprintf(err, errlen, "%s: WRPKRU or XRSTOR in executable code at "
+				snprintf(err, errlen, "%s: WRPKRU, XRSTOR or WRGSBASE in executable code at "
 					 "file offset %#lx (refused under --isolation)", path,
 					 (unsigned long)(ph[i].p_offset + at));
 			free(buf);

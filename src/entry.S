@@ -15,7 +15,11 @@
  * SUD selector to ALLOW and the FS base to the runtime's before any C code runs,
  * and puts both back before returning.  Under --isolation each stub first
  * loads the runtime's PKRU (PKRU_RUNTIME) and the way out loads the
- * µprocess's from its block (see pkey.c for the key map).
+ * µprocess's from its block (see pkey.c for the key map).  µprocess code
+ * can jump to any instruction here: every WRPKRU and XRSTOR is followed by
+ * checks against the block of the host thread that runs it, named by its
+ * GS base (which µprocess code cannot move), so that such a jump gets at
+ * most the thread's own µprocess PKRU.
  *
  * Two ways to switch the FS base, chosen at start-up (ufork_fsgsbase, set by
  * sud_check from AT_HWCAP2 and --no-fsgsbase):
@@ -107,8 +111,17 @@
 /* The block at %rax (rsp masked) must be genuine - pointing at itself and
  * outside the arena (µprocesses write only slots, the shared area and the
  * frame part of alternate stacks, whose block page they cannot write) -
- * else ufork_pkru_bad.  Clobbers %rcx. */
+ * and this host thread's own: the one its GS base points at (set by the
+ * runtime under isolation; µprocess code cannot move GS: no WRGSBASE in
+ * its code, arch_prctl(ARCH_SET_GS) refused).  So a µprocess thread that
+ * aims rsp at a sibling's alternate stack and jumps into a stub gets no
+ * further.  Else ufork_pkru_bad.  Clobbers %rcx. */
 .macro CHECK_BLOCK
+	cmp %gs:TB_BLOCK, %rax
+	jne ufork_pkru_bad
+	CHECK_BLOCK_SELF
+.endm
+.macro CHECK_BLOCK_SELF
 	cmp %rax, TB_BLOCK(%rax)
 	jne ufork_pkru_bad
 	movabs $0x200000000000, %rcx	/* ARENA_BASE */
@@ -129,6 +142,8 @@
 .endm
 
 	.text
+	.globl ufork_entry_text, ufork_entry_text_end
+ufork_entry_text:
 
 /* void ufork_sigsys_entry(int sig, siginfo_t *si, void *uc) */
 	.globl ufork_sigsys_entry, ufork_sigsys_return, ufork_sigsys_return_end
@@ -142,6 +157,15 @@ ufork_sigsys_entry:
 	cmpb $0, ufork_pkru_on(%rip)
 	je 3f
 	CHECK_BLOCK
+	/* and the frame the kernel's: on the frame part, ucontext after the
+	 * return address (a jump here with another rdx would have the runtime
+	 * read and write a "frame" of the µprocess's choosing) */
+	lea ALTSTACK_SIZE-FRAME_PART(%rax), %rcx
+	cmp %rcx, %rsp
+	jb ufork_pkru_bad
+	lea 8(%rsp), %rcx
+	cmp %rcx, %rdx
+	jne ufork_pkru_bad
 3:	movb $0, TB_SELECTOR(%rax)
 	cmpb $0, ufork_fsgsbase(%rip)
 	je 1f
@@ -200,14 +224,6 @@ ufork_sigsys_return:
 2:	movb $1, TB_SELECTOR(%rax)
 	mov %rax, %r8
 	mov 224(%rdi), %rsi		/* uc_mcontext.fpregs */
-	mov $-1, %eax
-	mov $-1, %edx
-	cmpb $0, ufork_pkru_on(%rip)
-	je 5f
-	/* isolation: PKRU not from the frame (the µprocess can write it) but
-	 * from the block, which it cannot (below) */
-	and $~0x200, %eax
-5:	xrstor (%rsi)
 	lea 40(%rdi), %rdi		/* gregs */
 	mov 16*8(%rdi), %rax		/* rip */
 	mov %rax, 24*8(%rdi)
@@ -217,12 +233,31 @@ ufork_sigsys_return:
 	mov 15*8(%rdi), %rax		/* rsp */
 	mov %rax, 27*8(%rdi)
 	movq $0x2b, 28*8(%rdi)		/* ss */
+	/*
+	 * Isolation: the FPU state from the place the kernel writes this
+	 * thread's SIGSYS frames (tblock.fast_fp: the frame's own fpregs
+	 * pointer is the µprocess's to rewrite), PKRU left out of the xrstor
+	 * (the image is the µprocess's too); then, with rsp in the frame (a
+	 * signal landing from here on is written under the µprocess's PKRU,
+	 * on the frame part), the µprocess's PKRU from this host thread's own
+	 * block (%gs), checked after the WRPKRU.  The one xrstor is followed
+	 * by that WRPKRU whenever isolation is on, with nothing written in
+	 * between, so a jump to it with a mask of one's own choosing (PKRU
+	 * from memory) gains nothing.
+	 */
+	mov $-1, %eax
+	mov $-1, %edx
+	cmpb $0, ufork_pkru_on(%rip)
+	je 5f
+	mov TB_FAST_FP(%r8), %rsi
+	and $~0x200, %eax
+5:	xrstor (%rsi)
 	mov %rdi, %rsp
-	/* isolation: the µprocess's PKRU from its block, checked after the
-	 * WRPKRU; only now, with rsp in the frame (a signal landing from here
-	 * on is written under that PKRU, on the frame part) */
 	cmpb $0, ufork_pkru_on(%rip)
 	je 7f
+	.globl ufork_exit_pkru
+ufork_exit_pkru:
+	mov %gs:TB_BLOCK, %r8
 	mov TB_UPKRU(%r8), %eax
 	xor %ecx, %ecx
 	xor %edx, %edx
@@ -260,7 +295,10 @@ ufork_sigsys_reenter:
 	CLEAR_AC
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
-	movb $0, TB_SELECTOR(%rax)
+	cmpb $0, ufork_pkru_on(%rip)
+	je 4f
+	CHECK_BLOCK			/* this thread's own way out, not a sibling's */
+4:	movb $0, TB_SELECTOR(%rax)
 	cmpb $0, ufork_fsgsbase(%rip)
 	je 1f
 	mov TB_RT_FS(%rax), %rcx
@@ -434,6 +472,18 @@ ufork_signal_entry:
 	mov %rsp, %r9
 	cmpb $0, ufork_pkru_on(%rip)
 	je 5f
+	/* the block must be this thread's (%gs; a runtime thread without one
+	 * has pkey_runtime_block there) and the frame the kernel's */
+	mov %gs:TB_BLOCK, %rcx
+	cmp %rcx, %rax
+	je 6f
+	lea pkey_runtime_block(%rip), %r10
+	cmp %r10, %rcx
+	jne ufork_pkru_bad
+6:	CHECK_BLOCK_SELF
+	lea 8(%rsp), %rcx
+	cmp %rcx, %rdx
+	jne ufork_pkru_bad
 	lea ALTSTACK_SIZE-FRAME_PART(%rax), %rcx
 	cmp %rcx, %rsp
 	jb 5f
@@ -487,23 +537,59 @@ ufork_signal_entry:
 	ret
 	.size ufork_signal_entry, .-ufork_signal_entry
 
-/* A stub's PKRU check failed: someone jumped into the middle of a stub.
- * Deny every key, key 0 included, and stop: nothing after this trusts the
- * stack. */
-	.globl ufork_pkru_bad
+/* A stub's check failed: µprocess code jumped into the middle of a stub.
+ * PKRU := the thread's own µprocess PKRU, from the block its GS base names
+ * (every key denied if that opens key 0: a runtime thread), then ud2: the
+ * SIGILL is written on the frame part and ufork_signal ends that µprocess
+ * with SIGSEGV (a GS base of 0, set by loading a null GS selector, faults
+ * at the load, under PKRU 0: the same end).  Nothing here trusts the stack. */
+	.globl ufork_pkru_bad, ufork_pkru_bad_end
 	.type ufork_pkru_bad, @function
 ufork_pkru_bad:
-	mov $-1, %eax
+	xor %eax, %eax
 	xor %ecx, %ecx
 	xor %edx, %edx
 	wrpkru
+	mov %gs:TB_BLOCK, %rcx
+	mov TB_UPKRU(%rcx), %eax
+	test $1, %eax
+	jnz 1f
+	mov $-1, %eax
+1:	xor %ecx, %ecx
+	xor %edx, %edx
+	wrpkru
 	ud2
+ufork_pkru_bad_end:
 	.size ufork_pkru_bad, .-ufork_pkru_bad
+
+/* void ufork_pkru_open(void): PKRU 0 (every key open) for a runtime thread,
+ * which starts with the kernel's init PKRU (key 0 only).  A WRPKRU followed
+ * by a return is what µprocess code would jump to for every key: so after
+ * it the thread's block (%gs; a runtime thread's until its first µprocess
+ * is the static pkey_runtime_block) must say the runtime runs (selector
+ * ALLOW), which it never says while µprocess code runs. */
+	.globl ufork_pkru_open
+	.type ufork_pkru_open, @function
+ufork_pkru_open:
+	PKRU_ZERO
+	mov %gs:TB_BLOCK, %rax
+	cmp %rax, TB_BLOCK(%rax)
+	jne ufork_pkru_bad
+	cmpb $0, TB_SELECTOR(%rax)	/* SUD_ALLOW */
+	jne ufork_pkru_bad
+	ret
+	.size ufork_pkru_open, .-ufork_pkru_open
 
 /* The signal restorer of every runtime handler. */
 	.globl ufork_restorer, ufork_restorer_end
 	.type ufork_restorer, @function
 ufork_restorer:
+	/* Under isolation the kernel loads PKRU from the frame: µprocess code
+	 * jumping here with a frame of its own would choose it.  Runtime
+	 * handlers return with key 0 open (PKRU 0, or a new thread's init
+	 * PKRU), µprocess code never has it: this read of key-0 data faults
+	 * for it (ufork_signal then ends that µprocess) and passes for them. */
+	testb $0xff, ufork_pkru_on(%rip)
 	mov $15, %eax
 	syscall
 	ud2
@@ -545,6 +631,10 @@ ufork_cancellable_syscall:
 	push %rbx
 	push %rbp
 	push %r12
+	push %r13			/* under isolation a signal frame of the */
+	push %r14			/* call lies where the µprocess can write it: */
+	push %r15			/* no runtime register comes back from it */
+	sub $8, %rsp
 	mov %ecx, %ebx			/* pkru */
 	mov %rdi, %r11			/* cancel */
 	mov %rsi, %r12			/* nr */
@@ -560,11 +650,13 @@ ufork_cancellable_syscall:
 	mov %rsp, %rax
 	and $ALTSTACK_MASK, %rax
 	mov %rsp, TB_FWD_RSP(%rax)
-	lea ALTSTACK_SIZE-FRAME_PART+FWD_ROOM(%rax), %rsp	/* on the frame part */
-	mov %ebx, %eax
+	lea ALTSTACK_SIZE-FRAME_PART+FWD_ROOM(%rax), %r13
+	mov %gs:TB_BLOCK, %rax		/* this thread's PKRU, whatever ebx says */
+	mov TB_UPKRU(%rax), %eax
 	xor %ecx, %ecx
 	xor %edx, %edx
 	wrpkru
+	mov %r13, %rsp			/* on the frame part, under that PKRU */
 1:	mov %rbp, %rdx
 	mov %r12, %rax
 ufork_cancel_begin:
@@ -574,20 +666,27 @@ ufork_cancel_begin:
 ufork_cancel_end:
 2:	test %ebx, %ebx
 	jz 3f
+	/* back to the runtime's stack first, still under the µprocess's
+	 * PKRU (the block is readable), from this thread's own block (%gs):
+	 * a jump here from µprocess code finds its own block, whose fwd_rsp
+	 * is 0 (no forwarded call of its own is waiting) */
 	mov %rax, %r12
-	PKRU_ZERO
-	mov %rsp, %rax
-	and $ALTSTACK_MASK, %rax
-	CHECK_BLOCK
+	mov %gs:TB_BLOCK, %rax
 	lea ALTSTACK_SIZE-FRAME_PART+FWD_ROOM(%rax), %rcx
 	cmp %rcx, %rsp
 	jne ufork_pkru_bad
 	mov TB_FWD_RSP(%rax), %rsp
 	test %rsp, %rsp
 	jz ufork_pkru_bad
+	PKRU_ZERO
+	mov %gs:TB_BLOCK, %rax
 	movq $0, TB_FWD_RSP(%rax)
 	mov %r12, %rax
-3:	pop %r12
+3:	add $8, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
 	pop %rbp
 	pop %rbx
 	ret
@@ -629,5 +728,6 @@ ufork_uaccess_end:
 ufork_uaccess_fault:
 	mov $-14, %rax
 	ret
+ufork_entry_text_end:
 
 	.section .note.GNU-stack,"",@progbits

@@ -380,7 +380,7 @@ static long do_execve(struct sysctx *c, const char *path, uintptr_t uargv, uintp
 	g[REG_RIP] = p->slot.base + p->img->entry;
 	g[REG_RSP] = sp;
 	g[REG_EFL] = 0x202;
-	unsigned char *fp = (unsigned char *)c->uc->uc_mcontext.fpregs;
+	unsigned char *fp = (unsigned char *)frame_fpregs(c->uc);
 	memset(fp, 0, 464);			/* legacy area, before sw_reserved */
 	*(uint16_t *)fp = 0x37f;		/* FCW */
 	*(uint32_t *)(fp + 24) = 0x1f80;	/* MXCSR */

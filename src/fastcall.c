@@ -118,13 +118,12 @@ int fastcall_init(char *err, size_t errlen)
 }
 
 /* On the host thread itself, before it runs µprocess code: the GS base at
- * the block (ARCH_SET_GS needs no FSGSBASE; wrgsbase is cheaper). */
+ * the block.  With arch_prctl(ARCH_SET_GS), never wrgsbase: the runtime's
+ * text holds no WRGSBASE that µprocess code could jump to (under isolation
+ * the stubs trust the GS base: entry.S, CHECK_BLOCK). */
 void fastcall_thread(struct tblock *b)
 {
-	if (ufork_fsgsbase)
-		__asm__ volatile("wrgsbase %0" : : "r"(b) : "memory");
-	else
-		syscall(SYS_arch_prctl, ARCH_SET_GS, (uintptr_t)b);
+	syscall(SYS_arch_prctl, ARCH_SET_GS, (uintptr_t)b);
 }
 
 /* From the thread's start trap: a real SIGSYS frame of the kernel, made from
@@ -133,9 +132,13 @@ void fastcall_arm(struct tblock *b, ucontext_t *uc)
 {
 	const unsigned char *fp = (const unsigned char *)uc->uc_mcontext.fpregs;
 	uint32_t magic1, xsize;
+	uintptr_t part = (uintptr_t)b + ALTSTACK_SIZE - ALTSTACK_FRAME_PART;
+	if ((uintptr_t)fp < part || (uintptr_t)fp % 64 ||
+	    (uintptr_t)fp + 576 > (uintptr_t)b + ALTSTACK_SIZE)
+		return;		/* not where the kernel writes frames */
 	memcpy(&magic1, fp + 464, 4);
 	memcpy(&xsize, fp + 464 + 16, 4);
-	if (magic1 != 0x46505853U || xsize < 576 || xsize > ALTSTACK_SIZE / 4)
+	if (magic1 != 0x46505853U || xsize < 576 || (uintptr_t)fp + xsize > (uintptr_t)b + ALTSTACK_SIZE)
 		return;		/* not armed: ufork_fast_entry refuses (SIGSEGV) */
 	memcpy(b->swbytes, fp + 464, sizeof b->swbytes);
 	memcpy(&b->xmask, fp + 464 + 8, 8);

@@ -797,14 +797,14 @@ long sys_fork(struct sysctx *c, long a[6])
 	ct->start.gregs[REG_CSGSFS] = csgsfs;
 	ct->start.gregs[REG_RAX] = 0;
 	ct->start.fs = reloc1(p, t->blk->u_fs, delta);
-	size_t fpsize = xstate_size(c->uc->uc_mcontext.fpregs);
+	size_t fpsize = xstate_size(frame_fpregs(c->uc));
 	ct->start.fpstate = malloc(fpsize);
 	if (ct->start.fpstate) {
-		memcpy(ct->start.fpstate, c->uc->uc_mcontext.fpregs, fpsize);
+		memcpy(ct->start.fpstate, frame_fpregs(c->uc), fpsize);
 		ct->start.fpsize = fpsize;
 		reloc_words(ct->start.fpstate, fpsize / 8, p->slot.base, p->slot.size, delta);
 		/* keep the kernel's software-reserved bytes exactly */
-		memcpy((char *)ct->start.fpstate + 464, (char *)c->uc->uc_mcontext.fpregs + 464, 48);
+		memcpy((char *)ct->start.fpstate + 464, (char *)frame_fpregs(c->uc) + 464, 48);
 	}
 	ct->mask = t->mask;
 	ct->altstack = t->altstack;

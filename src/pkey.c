@@ -40,6 +40,7 @@
  */
 #include "ufork.h"
 
+#include <asm/prctl.h>
 #include <cpuid.h>
 #include <errno.h>
 #include <stdio.h>
@@ -111,9 +112,14 @@ unsigned char ufork_pkru_on;
 static int key_ro, key_shared;
 static int slot_keys[MAX_SLOT_KEYS], nslot_keys;
 
-static void wrpkru(uint32_t v)
+/* The block the GS base of a runtime thread names until it runs µprocess
+ * code (and again after): selector ALLOW, for ufork_pkru_open's check. */
+struct tblock pkey_runtime_block = { .selector = SUD_ALLOW, .block = &pkey_runtime_block };
+
+void pkey_runtime_gs(void)
 {
-	__asm__ volatile("wrpkru" : : "a"(v), "c"(0), "d"(0) : "memory");
+	if (ufork_pkru_on)
+		syscall(SYS_arch_prctl, ARCH_SET_GS, (uintptr_t)&pkey_runtime_block);
 }
 
 /* glibc registers an rseq area in each thread's TLS (key 0).  The kernel
@@ -133,6 +139,38 @@ static void no_rseq(void)
 
 /* At start-up, in the main thread before any other thread exists (they
  * inherit its PKRU, 0 from here on). */
+/*
+ * µprocess code can jump anywhere in the runtime's text (protection keys
+ * do not guard instruction fetch), so every WRPKRU, XRSTOR or WRGSBASE
+ * there is a way to another PKRU.  Those of entry.S are followed by checks
+ * that leave a µprocess thread nothing (entry.S: CHECK_BLOCK, exit_pkru,
+ * ufork_pkru_open, ufork_pkru_bad); any other one (glibc's lazy-binding
+ * trampolines _dl_runtime_resolve_xsave*, which a static runtime never
+ * runs, restore with XRSTOR then jump through a register) makes its page
+ * not executable.  A page the runtime did need would then fault at once,
+ * with ufork's internal-error line.
+ */
+extern char __executable_start[], etext[], ufork_entry_text[], ufork_entry_text_end[];
+static int hide_stray_gadgets(void)
+{
+	const unsigned char *t = (const unsigned char *)__executable_start;
+	size_t n = (size_t)(etext - __executable_start);
+	long at;
+	for (size_t off = 0; off < n && (at = pkey_scan_code(t + off, n - off)) >= 0;
+	     off += at + 1) {
+		uintptr_t a = (uintptr_t)t + off + at;
+		if (a >= (uintptr_t)ufork_entry_text && a < (uintptr_t)ufork_entry_text_end)
+			continue;
+		uintptr_t lo = PAGE_DOWN(a), hi = PAGE_UP(a + 3);
+		if (mprotect((void *)lo, hi - lo, PROT_READ) < 0)
+			return -1;
+		if (trace_syscalls)
+			ulog("ufork: --isolation: runtime page %#lx not executable (a PKRU-changing "
+			     "instruction at %#lx)\n", lo, a);
+	}
+	return 0;
+}
+
 int isolation_init(char *err, size_t errlen)
 {
 	if (isolation == ISOLATION_NONE)
@@ -147,9 +185,17 @@ int isolation_init(char *err, size_t errlen)
 			 isolation_name(isolation));
 		return -1;
 	}
-	wrpkru(0);
+	/* pkey_alloc with access rights 0 opened each key to this thread:
+	 * its PKRU is the runtime's already (no WRPKRU needed) */
+	if (hide_stray_gadgets() < 0) {
+		snprintf(err, errlen, "--isolation=%s: cannot make the runtime's stray "
+			 "PKRU-changing code unexecutable: %s", isolation_name(isolation),
+			 strerror(errno));
+		return -1;
+	}
 	no_rseq();
 	ufork_pkru_on = 1;
+	pkey_runtime_gs();
 	return 0;
 }
 
@@ -160,7 +206,8 @@ void pkey_runtime_thread(void)
 {
 	if (!ufork_pkru_on)
 		return;
-	wrpkru(0);
+	pkey_runtime_gs();
+	ufork_pkru_open();	/* the checked WRPKRU 0 (entry.S) */
 	no_rseq();
 }
 
@@ -233,6 +280,14 @@ void pkey_thread(struct tblock *b, int slot)
  *  - XRSTOR / XRSTOR64, 0F AE /5 with a memory operand (ModRM mod != 3;
  *    mod = 3 with reg 5 is LFENCE), under any prefixes, REX.W included:
  *    with bit 9 of its mask it loads PKRU from memory.
+ * Nor one that moves the GS base, through which the entry stubs find the
+ * block of the host thread they run on (entry.S: a block a µprocess could
+ * name would give it another thread's PKRU):
+ *  - WRGSBASE, F3 0F AE /3 with a register operand (ModRM D8-DF; without
+ *    the F3 prefix the encoding is undefined, so any 0F AE D8-DF counts).
+ * Loading a GS selector can only set the base to 0 (no LDT or TLS
+ * descriptors: modify_ldt and set_thread_area are not given to µprocesses),
+ * and a stub reading %gs:block then faults.
  * (XRSTORS, 0F C7 /3, faults outside ring 0.)  x86 code can be entered at
  * any byte, so the scan looks at every offset, not at a disassembly: an
  * occurrence inside another instruction's immediate counts, since a jump
@@ -250,6 +305,8 @@ long pkey_scan_code(const unsigned char *code, size_t n)
 			return i;
 		if (op == 0xae && ((modrm >> 3) & 7) == 5 && (modrm >> 6) != 3)
 			return i;
+		if (op == 0xae && modrm >= 0xd8 && modrm <= 0xdf)
+			return i;	/* WRGSBASE */
 	}
 	return -1;
 }
@@ -289,7 +346,7 @@ int pkey_code_ok(struct uproc *p, uintptr_t addr, size_t len)
 			return -EACCES;
 		if (pkey_scan_code(buf, keep + n) >= 0) {
 			if (trace_syscalls)
-				ulog("ufork: --isolation: WRPKRU or XRSTOR in code at "
+				ulog("ufork: --isolation: WRPKRU, XRSTOR or WRGSBASE in code at "
 				     "%#lx+%#zx: refused\n", addr, len);
 			return -EACCES;
 		}

@@ -279,7 +279,7 @@ static int setup_frame(struct uthread *t, int sig, const siginfo_t *si, ucontext
 		sp = t->altstack.ss_sp + t->altstack.ss_size;
 	else
 		sp -= 128;	/* red zone */
-	size_t fpsize = xstate_extended_size(uc->uc_mcontext.fpregs);
+	size_t fpsize = xstate_extended_size(frame_fpregs(uc));
 	sp = (sp - fpsize) & ~63UL;
 	uintptr_t fpaddr = sp;
 	sp = ((sp - sizeof(struct rt_sigframe)) & ~15UL) - 8;
@@ -297,7 +297,7 @@ static int setup_frame(struct uthread *t, int sig, const siginfo_t *si, ucontext
 	f.uc.uc_mcontext.fpregs = (void *)fpaddr;
 	f.uc.uc_sigmask = saved_mask;
 	f.info = *si;
-	if (copy_to_user(t->p, fpaddr, uc->uc_mcontext.fpregs, fpsize) ||
+	if (copy_to_user(t->p, fpaddr, frame_fpregs(uc), fpsize) ||
 	    copy_to_user(t->p, sp, &f, sizeof f))
 		return -EFAULT;
 
@@ -446,8 +446,16 @@ void signal_fault(struct uthread *t, int sig, siginfo_t *si, ucontext_t *uc)
 extern char __executable_start[], etext[];
 static int user_context(uintptr_t ip, uintptr_t selector)
 {
-	return selector == SUD_BLOCK &&
-	       !(ip >= (uintptr_t)__executable_start && ip < (uintptr_t)etext);
+	if (selector != SUD_BLOCK)
+		return 0;
+	if (!(ip >= (uintptr_t)__executable_start && ip < (uintptr_t)etext))
+		return 1;
+	/* Under isolation (no fast entry), the only runtime text that runs
+	 * with BLOCK is the way out of a syscall; anywhere else it is
+	 * µprocess code that jumped into the runtime's text (a fault there,
+	 * on key-0 data or a stub's check, is that µprocess's own) */
+	return ufork_pkru_on &&
+	       !(ip >= (uintptr_t)ufork_sigsys_return && ip < (uintptr_t)ufork_sigsys_return_end);
 }
 
 static void runtime_fault(int sig, siginfo_t *si, ucontext_t *uc)

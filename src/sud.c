@@ -193,8 +193,8 @@ struct tblock *tblock_setup(struct uthread *t, int arm)
 		       (unsigned long)(ufork_restorer_end - (char *)ufork_restorer),
 		       &b->selector) < 0)
 		goto fail;
-	if (arm && fast_syscalls)
-		fastcall_thread(b);
+	if ((arm && fast_syscalls) || ufork_pkru_on)
+		fastcall_thread(b);	/* isolation: the stubs trust only %gs */
 	return b;
 fail:
 	altstack_free(b);
@@ -221,7 +221,7 @@ struct tblock *tblock_reuse(struct tblock *b)
 	b->sigmask = keep.sigmask;
 	b->ukey = keep.ukey;		/* the pages keep their key */
 	memcpy(b->swbytes, keep.swbytes, sizeof b->swbytes);
-	if (fast_syscalls)
+	if (fast_syscalls || ufork_pkru_on)
 		fastcall_thread(b);
 	return b;
 }
@@ -231,5 +231,6 @@ void tblock_teardown(struct tblock *b)
 	stack_t ss = { .ss_flags = SS_DISABLE };
 	prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
 	sigaltstack(&ss, NULL);
+	pkey_runtime_gs();	/* not the freed block */
 	altstack_free(b);
 }

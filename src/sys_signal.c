@@ -126,7 +126,7 @@ long sys_rt_sigreturn(struct sysctx *c, long a[6])
 	}
 	g[REG_EFL] = (g[REG_EFL] & ~fix) | (k.uc_mcontext.gregs[REG_EFL] & fix);
 	if (k.uc_mcontext.fpregs) {
-		unsigned char *host = (unsigned char *)c->uc->uc_mcontext.fpregs;
+		unsigned char *host = (unsigned char *)frame_fpregs(c->uc);
 		size_t size = xstate_size(host);
 		unsigned char keep[48], buf[512];
 		memcpy(keep, host + 464, sizeof keep);

@@ -33,11 +33,11 @@ long sys_clone(struct sysctx *c, long a[6])
 
 	fd_sync(t);	/* the new thread shares our fd table from its birth */
 	greg_t *g = c->uc->uc_mcontext.gregs;
-	size_t fpsize = xstate_size(c->uc->uc_mcontext.fpregs);
+	size_t fpsize = xstate_size(frame_fpregs(c->uc));
 	void *fp = malloc(fpsize);
 	if (!fp)
 		return -ENOMEM;
-	memcpy(fp, c->uc->uc_mcontext.fpregs, fpsize);
+	memcpy(fp, frame_fpregs(c->uc), fpsize);
 
 	int tid = pid_alloc();
 	struct uthread *nt = thread_new(t->p, tid);
@@ -125,11 +125,12 @@ long sys_arch_prctl(struct sysctx *c, long a[6])
 	case ARCH_GET_FS:
 		return copy_to_user(c->t->p, a[1], &b->u_fs, sizeof b->u_fs);
 	case ARCH_SET_GS:
-		if (fast_syscalls)
-			return -EPERM;	/* GS is the fast entry's (fastcall.c) */
+		if (fast_syscalls || ufork_pkru_on)
+			return -EPERM;	/* GS is the fast entry's (fastcall.c) and,
+					   under isolation, the stubs' (entry.S) */
 		return sys_forward(c, a);	/* the runtime does not use GS */
 	case ARCH_GET_GS:
-		if (fast_syscalls) {
+		if (fast_syscalls || ufork_pkru_on) {
 			uintptr_t zero = 0;
 			return copy_to_user(c->t->p, a[1], &zero, sizeof zero);
 		}

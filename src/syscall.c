@@ -129,7 +129,7 @@ void ufork_sigsys(int sig, siginfo_t *si, void *ucv)
 			if (i != REG_CSGSFS)
 				g[i] = t->start.gregs[i];
 		if (t->start.fpstate)
-			memcpy(uc->uc_mcontext.fpregs, t->start.fpstate, t->start.fpsize);
+			memcpy(frame_fpregs(uc), t->start.fpstate, t->start.fpsize);
 		b->u_fs = t->start.fs;
 		user_return(t, uc, -1);
 		return;

@@ -442,6 +442,8 @@ void pkey_apply(uintptr_t addr, size_t len, int prot);	/* the key addr's memory 
 struct tblock;
 void pkey_thread(struct tblock *b, int slot);	/* b about to run code of that slot */
 void pkey_runtime_thread(void);	/* first thing in every new host thread */
+void pkey_runtime_gs(void);	/* GS base := pkey_runtime_block (isolation) */
+void ufork_pkru_open(void);	/* entry.S: the checked WRPKRU 0 */
 void pkey_handler_mask(void *uc, uint64_t extra);	/* the handler's host mask back */
 
 /* ---- entry and host threads (sud.c, entry.S) ------------------------- */
@@ -462,6 +464,19 @@ static inline struct tblock *current_block(void)
 {
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	return (struct tblock *)(sp & ~(ALTSTACK_SIZE - 1));
+}
+
+/* The XSAVE area of uc, a SIGSYS or fault frame of this thread's µprocess
+ * code.  Under isolation the frame lies on the µprocess's key and its
+ * fpregs pointer is the µprocess's to rewrite (at a runtime address, the
+ * runtime would copy its own memory out): the place where the kernel
+ * writes this thread's frames, recorded by fastcall_arm, is used instead. */
+static inline void *frame_fpregs(const ucontext_t *uc)
+{
+	struct tblock *b = current_block();
+	if (ufork_pkru_on && b->fast_fp)
+		return (void *)b->fast_fp;
+	return uc->uc_mcontext.fpregs;
 }
 
 /* fastcall.c */

@@ -14,7 +14,12 @@
 #    stacks of the host threads, found from outside (the runtime's smaps:
 #    addresses are no secret), are writable by the µprocess only in their
 #    top 64 KiB (the frame part, where the kernel writes its signal
-#    frames), never where the runtime's C code runs.
+#    frames), never where the runtime's C code runs.  And a µprocess that
+#    jumps into the runtime's text at an instruction that changes PKRU
+#    (the way out of a syscall, the restorer's rt_sigreturn, the runtime
+#    threads' WRPKRU 0, glibc's stray XRSTOR), with registers and a stack
+#    of its own making, comes back with its own PKRU at most: it dies
+#    reading its parent's memory (or at the jump).
 # shellcheck source-path=SCRIPTDIR source=lib.bash
 . "$(dirname "$0")/lib.bash"
 need_ufork
@@ -181,7 +186,7 @@ file: Permission denied"
     [ "$status" = 0 ] && [ "$out" = "$want" ] || { show run --isolation=$lvl iso_code; fail "code that changes PKRU became executable under --isolation=$lvl"; }
     expect_clean_error "an image with WRPKRU" run --isolation=$lvl "$SCRATCH/smuggler"
     [ "$status" = 127 ] || { show run --isolation=$lvl smuggler; fail "an image with WRPKRU: status $status, want 127"; }
-    expect_err_contains "an image with WRPKRU" "WRPKRU or XRSTOR"
+    expect_err_contains "an image with WRPKRU" "WRPKRU, XRSTOR or WRGSBASE"
     run_ufork run --isolation=$lvl "$SCRATCH/iso_code" exec "$SCRATCH/smuggler"
     [ "$status" = 0 ] && [ "$out" = "exec: Permission denied" ] || { show run --isolation=$lvl iso_code exec smuggler; fail "execve of an image with WRPKRU was not refused with EACCES"; }
     # A sibling thread rewriting the path, while a third writes through
@@ -203,6 +208,23 @@ file: Permission denied"
         ! echo "$out" | grep 'pages writable' | grep -vqx '16 pages writable from offset 0x30000' ||
         { echo "$out"; fail "under --isolation=$lvl a µprocess can write its host threads' alternate stacks beyond the frame part (status $status)"; }
     echo "alternate stacks under --isolation=$lvl: $lines found, only their frame part writable"
+    for g in exit:ufork_exit_pkru:11 restorer:ufork_restorer:11 open:ufork_pkru_open:4 xrstor:-:11; do
+        IFS=: read -r kind sym sig <<<"$g"
+        if [ "$sym" = - ]; then	# glibc's XRSTOR in its lazy-binding trampoline
+            addr=$(nm "$ROOT/build/ufork" | awk '$3 == "_dl_runtime_resolve_xsave" { print $1 }')
+            [ -n "$addr" ] || { echo "gadget xrstor: no _dl_runtime_resolve_xsave in this glibc"; continue; }
+            addr=$(objdump -d --start-address=0x$addr --stop-address=$((16#$addr + 512)) "$ROOT/build/ufork" |
+                awk '/xrstor/ { sub(":", "", $1); print $1; exit }')
+            [ -n "$addr" ] || fail "no XRSTOR found in _dl_runtime_resolve_xsave"
+        else
+            addr=$(nm "$ROOT/build/ufork" | awk -v s="$sym" '$3 == s { print $1 }')
+            [ -n "$addr" ] || fail "no symbol $sym in build/ufork"
+        fi
+        run_ufork run --isolation=$lvl ./iso_attack gadget "$kind" "$addr"
+        [ "$status" = 0 ] && [ "$out" = "gadget $kind: killed by signal $sig" ] ||
+            { show run --isolation=$lvl iso_attack gadget "$kind" "$addr"; fail "a jump to the runtime's $kind gadget under --isolation=$lvl: not contained"; }
+    done
+    echo "gadgets under --isolation=$lvl: exit, restorer, open, xrstor contained"
 done
 run_ufork run "$SCRATCH/smuggler"
 [ "$status" = 0 ] && [ "$out" = ran ] || { show run smuggler; fail "without isolation the image with WRPKRU did not run"; }

