@@ -540,10 +540,12 @@ ufork_signal_entry:
 /* A stub's check failed: µprocess code jumped into the middle of a stub.
  * PKRU := the thread's own µprocess PKRU, from the block its GS base names
  * (every key denied if that opens key 0: a runtime thread), then ud2: the
- * SIGILL is written on the frame part and ufork_signal ends that µprocess
- * with SIGSEGV (a GS base of 0, set by loading a null GS selector, faults
- * at the load, under PKRU 0: the same end).  Nothing here trusts the stack. */
-	.globl ufork_pkru_bad, ufork_pkru_bad_end
+ * SIGILL is written on the frame part and ufork_signal delivers it to that
+ * µprocess (µprocess code in the runtime's text: user_context), which dies
+ * of it as Linux kills for an illegal instruction (a GS base of 0, set by
+ * loading a null GS selector, faults at the load instead, under PKRU 0: a
+ * SIGSEGV the same way).  Nothing here trusts the stack. */
+	.globl ufork_pkru_bad
 	.type ufork_pkru_bad, @function
 ufork_pkru_bad:
 	xor %eax, %eax
@@ -559,7 +561,6 @@ ufork_pkru_bad:
 	xor %edx, %edx
 	wrpkru
 	ud2
-ufork_pkru_bad_end:
 	.size ufork_pkru_bad, .-ufork_pkru_bad
 
 /* void ufork_pkru_open(void): PKRU 0 (every key open) for a runtime thread,
@@ -588,7 +589,7 @@ ufork_restorer:
 	 * jumping here with a frame of its own would choose it.  Runtime
 	 * handlers return with key 0 open (PKRU 0, or a new thread's init
 	 * PKRU), µprocess code never has it: this read of key-0 data faults
-	 * for it (ufork_signal then ends that µprocess) and passes for them. */
+	 * for it (a SIGSEGV of that µprocess) and passes for them. */
 	testb $0xff, ufork_pkru_on(%rip)
 	mov $15, %eax
 	syscall
@@ -616,15 +617,17 @@ ufork_enter_trap:
  * race.
  *
  * pkru != 0 (isolation, a call forwarded with the µprocess's own arguments):
- * the syscall runs under that PKRU, so the host kernel's copies from and to
- * user memory fault, with EFAULT, on memory the µprocess may not touch (other
- * slots, the runtime).  Between the two WRPKRUs only registers and the block
- * (cancel, read-only to µprocesses) are touched.  The WRPKRU back to 0 is an
- * ERIM gadget a µprocess could jump to; after it, the stack pointer must be
- * the one saved in the thread's block (TB_FWD_RSP, written here under PKRU 0,
- * read-only to µprocesses, 0 whenever no forwarded call runs), or the
- * thread stops in ufork_pkru_bad; and the block must be genuine (the SIGSYS
- * stub's test).  rbx, rbp and r12 hold state across. */
+ * the syscall runs under the µprocess's PKRU, taken from the thread's own
+ * block (%gs), so the host kernel's copies from and to user memory fault,
+ * with EFAULT, on memory the µprocess may not touch (other slots, the
+ * runtime).  Meanwhile rsp is on the frame part (a signal landing then is
+ * written under that PKRU), and only registers and the block (cancel,
+ * read-only to µprocesses) are touched.  Before the WRPKRU back to 0, a
+ * gadget a µprocess could jump to, rsp must be that landing place of the
+ * %gs block and goes back to the runtime's stack saved in it (TB_FWD_RSP,
+ * written here under PKRU 0, read-only to µprocesses, 0 whenever no
+ * forwarded call of that thread runs), else ufork_pkru_bad.  Every
+ * callee-saved register is kept on the runtime's stack. */
 	.globl ufork_cancellable_syscall, ufork_cancel_begin, ufork_cancel_end, ufork_cancel_out
 	.type ufork_cancellable_syscall, @function
 ufork_cancellable_syscall:

@@ -137,8 +137,6 @@ static void no_rseq(void)
 		syscall(SYS_rseq, area, __rseq_size, 1, 0x53053053);	/* (EINVAL: none) */
 }
 
-/* At start-up, in the main thread before any other thread exists (they
- * inherit its PKRU, 0 from here on). */
 /*
  * µprocess code can jump anywhere in the runtime's text (protection keys
  * do not guard instruction fetch), so every WRPKRU, XRSTOR or WRGSBASE
@@ -171,6 +169,8 @@ static int hide_stray_gadgets(void)
 	return 0;
 }
 
+/* At start-up, in the main thread before any other thread exists (each
+ * later one opens the keys itself: pkey_runtime_thread). */
 int isolation_init(char *err, size_t errlen)
 {
 	if (isolation == ISOLATION_NONE)

@@ -258,6 +258,17 @@ static void tamper(int sig, siginfo_t *si, void *ucv)
 	tampered = 1;
 }
 
+/* raise SIGUSR1 with handler h (SA_SIGINFO) */
+static void raise_with(void (*h)(int, siginfo_t *, void *))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = h;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+}
+
 static pid_t child(int write_it)
 {
 	int fd[2];
@@ -279,12 +290,7 @@ static pid_t child(int write_it)
 		if (p == &secret)
 			_exit(3);	/* same address: no slots here */
 		if (write_it == 3) {
-			struct sigaction sa;
-			memset(&sa, 0, sizeof sa);
-			sa.sa_sigaction = tamper;
-			sa.sa_flags = SA_SIGINFO;
-			sigaction(SIGUSR1, &sa, NULL);
-			raise(SIGUSR1);
+			raise_with(tamper);
 			unsigned pkru = 0;
 			if (tampered)
 				__asm__ volatile("rdpkru" : "=a"(pkru) : "c"(0) : "rdx");
@@ -349,12 +355,7 @@ static void grab(int sig, siginfo_t *si, void *ucv)
 
 static void gadget(const char *kind, uintptr_t addr)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = grab;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGUSR1, &sa, NULL);
-	raise(SIGUSR1);
+	raise_with(grab);
 	uintptr_t top = (uintptr_t)&gadget_stack[4000];
 	if (!strcmp(kind, "exit")) {
 		/* popped: r8..rcx, 9 skipped words, then rip cs rflags rsp ss */
