@@ -121,12 +121,15 @@ KERNEL=${UFORK_VM_KERNEL:-$(newest_kernel)}
 KVER=$(basename "$KERNEL")
 KVER=${KVER#vmlinuz-}
 MODDIR=/lib/modules/$KVER
+# a kernel unpacked from its package (DIR/boot/vmlinuz-V) has its modules there
+case $KERNEL in */boot/vmlinuz-*) [ -d "${KERNEL%/boot/*}/lib/modules/$KVER" ] && MODDIR=${KERNEL%/boot/*}/lib/modules/$KVER ;; esac
 [ -f "$MODDIR/modules.dep" ] || { err "no $MODDIR/modules.dep for the guest kernel $KERNEL"; exit 127; }
 
 # ---------------------------------------------------------------- initramfs
 module_files() { # the module files of $MODULES, in load order
     local name line deps i seen=" "
     for name in $MODULES; do
+        grep -qE "(^|/)$name\.ko\$" "$MODDIR/modules.builtin" 2>/dev/null && continue # built in
         line=$(grep -E "(^|/)$name\.ko(\.[a-z]+)?:" "$MODDIR/modules.dep") ||
             { err "module $name not found in $MODDIR/modules.dep"; return 1; }
         # shellcheck disable=SC2206 # paths without spaces
