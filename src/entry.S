@@ -60,13 +60,18 @@
 #define TB_FWD_RSP 176
 #define ALTSTACK_SIZE (1 << 18)
 /* Under isolation (pkey.c): the top FRAME_PART bytes of an alternate stack
- * carry the µprocess's key (6.1 writes signal frames under the PKRU in
- * force), the rest the runtime's (key 0): the runtime's C code runs there,
- * below FRAME_PART, where µprocess code cannot write.  A forwarded call
- * waits in the kernel with rsp FWD_ROOM bytes above the frame part's start,
- * so that a signal landing meanwhile has µprocess-key memory below it. */
+ * carry the µprocess's key where the host writes signal frames under the
+ * PKRU in force (6.1), only the EXIT_PAD page where it opens every key
+ * while it writes them (6.12, ufork_frames_open); the rest is the
+ * runtime's (key 0): the runtime's C code runs there, below FRAME_PART,
+ * where µprocess code cannot write.  On 6.1 a forwarded call waits in the
+ * kernel with rsp FWD_ROOM bytes above the frame part's start, so that a
+ * signal landing meanwhile has µprocess-key memory below it. */
 #define FRAME_PART (1 << 16)
 #define FWD_ROOM (24 << 10)
+/* The way out's pad (ufork.h: ALTSTACK_EXIT_PAD), a page on the µprocess's
+ * key even where frames are on key 0 (pkey.c) */
+#define EXIT_PAD (ALTSTACK_SIZE-FRAME_PART+FWD_ROOM)
 #define SYS_ARCH_PRCTL 158
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -157,15 +162,16 @@ ufork_sigsys_entry:
 	cmpb $0, ufork_pkru_on(%rip)
 	je 3f
 	CHECK_BLOCK
-	/* and the frame the kernel's: on the frame part, ucontext after the
-	 * return address (a jump here with another rdx would have the runtime
-	 * read and write a "frame" of the µprocess's choosing) */
-	lea ALTSTACK_SIZE-FRAME_PART(%rax), %rcx
-	cmp %rcx, %rsp
-	jb ufork_pkru_bad
+	/* and the frame the kernel's: ucontext after the return address (a
+	 * jump here with another rdx would have the runtime read and write a
+	 * "frame" of the µprocess's choosing), above the exit pad (below it,
+	 * the host wrote it where µprocess code pointed rsp: its own fault) */
 	lea 8(%rsp), %rcx
 	cmp %rcx, %rdx
 	jne ufork_pkru_bad
+	lea EXIT_PAD+4096(%rax), %rcx
+	cmp %rcx, %rsp
+	jb sigsys_bad_frame
 3:	movb $0, TB_SELECTOR(%rax)
 	cmpb $0, ufork_fsgsbase(%rip)
 	je 1f
@@ -223,6 +229,8 @@ ufork_sigsys_return:
 	and $ALTSTACK_MASK, %rax
 2:	movb $1, TB_SELECTOR(%rax)
 	mov %rax, %r8
+	cmpb $0, ufork_pkru_on(%rip)
+	jne isolated_way_out
 	mov 224(%rdi), %rsi		/* uc_mcontext.fpregs */
 	lea 40(%rdi), %rdi		/* gregs */
 	mov 16*8(%rdi), %rax		/* rip */
@@ -233,40 +241,11 @@ ufork_sigsys_return:
 	mov 15*8(%rdi), %rax		/* rsp */
 	mov %rax, 27*8(%rdi)
 	movq $0x2b, 28*8(%rdi)		/* ss */
-	/*
-	 * Isolation: the FPU state from the place the kernel writes this
-	 * thread's SIGSYS frames (tblock.fast_fp: the frame's own fpregs
-	 * pointer is the µprocess's to rewrite), PKRU left out of the xrstor
-	 * (the image is the µprocess's too); then, with rsp in the frame (a
-	 * signal landing from here on is written under the µprocess's PKRU,
-	 * on the frame part), the µprocess's PKRU from this host thread's own
-	 * block (%gs), checked after the WRPKRU.  The one xrstor is followed
-	 * by that WRPKRU whenever isolation is on, with nothing written in
-	 * between, so a jump to it with a mask of one's own choosing (PKRU
-	 * from memory) gains nothing.
-	 */
 	mov $-1, %eax
 	mov $-1, %edx
-	cmpb $0, ufork_pkru_on(%rip)
-	je 5f
-	mov TB_FAST_FP(%r8), %rsi
-	and $~0x200, %eax
-5:	xrstor (%rsi)
+	xrstor (%rsi)
 	mov %rdi, %rsp
-	cmpb $0, ufork_pkru_on(%rip)
-	je 7f
-	.globl ufork_exit_pkru
-ufork_exit_pkru:
-	mov %gs:TB_BLOCK, %r8
-	mov TB_UPKRU(%r8), %eax
-	xor %ecx, %ecx
-	xor %edx, %edx
-	wrpkru
-	cmp TB_UPKRU(%r8), %eax
-	jne ufork_pkru_bad
-	test $1, %eax			/* never key 0 open to µprocess code */
-	jz ufork_pkru_bad
-7:	pop %r8
+	pop %r8
 	pop %r9
 	pop %r10
 	pop %r11
@@ -283,8 +262,97 @@ ufork_exit_pkru:
 	pop %rcx
 	add $9*8, %rsp			/* past rsp..fpregs to the iretq frame */
 	iretq
+	/*
+	 * Isolation (r8 = the block, rdi = the ucontext, PKRU 0).  Under the
+	 * µprocess's PKRU nothing but its own memory may be read, and the
+	 * frame may be on key 0 (ufork_frames_open), so:
+	 *  1. rax, rcx, rdx and an iretq frame go to this thread's exit pad
+	 *     (EXIT_PAD, on the µprocess's key), every other register is
+	 *     loaded from the frame;
+	 *  2. the FPU state from the place the kernel writes this thread's
+	 *     SIGSYS frames (tblock.fast_fp: the frame's own fpregs pointer
+	 *     was the µprocess's to rewrite on 6.1), PKRU left out of the
+	 *     xrstor;
+	 *  3. rsp := the pad of this host thread's own block (%gs), then the
+	 *     µprocess's PKRU from that block, checked after the WRPKRU; then
+	 *     three pops and iretq from the pad.
+	 * The one xrstor is followed by that WRPKRU with no memory access in
+	 * between but through %gs, so a jump to it with a mask and an image of
+	 * one's own choosing (PKRU 0 from memory) gains nothing.  A signal
+	 * landing with rsp on the pad is written below it (the pad's top 64
+	 * bytes are all that is used, so a frame never reaches the pad).
+	 */
+isolated_way_out:
+	lea EXIT_PAD(%r8), %rsi
+	lea 40(%rdi), %rdi		/* gregs */
+	mov 13*8(%rdi), %rax
+	mov %rax, 0(%rsi)		/* rax */
+	mov 14*8(%rdi), %rax
+	mov %rax, 8(%rsi)		/* rcx */
+	mov 12*8(%rdi), %rax
+	mov %rax, 16(%rsi)		/* rdx */
+	mov 16*8(%rdi), %rax
+	mov %rax, 24(%rsi)		/* rip */
+	movq $0x33, 32(%rsi)		/* cs */
+	mov 17*8(%rdi), %rax
+	mov %rax, 40(%rsi)		/* eflags */
+	mov 15*8(%rdi), %rax
+	mov %rax, 48(%rsi)		/* rsp */
+	movq $0x2b, 56(%rsi)		/* ss */
+	mov TB_FAST_FP(%r8), %rcx
+	mov 1*8(%rdi), %r9
+	mov 2*8(%rdi), %r10
+	mov 3*8(%rdi), %r11
+	mov 4*8(%rdi), %r12
+	mov 5*8(%rdi), %r13
+	mov 6*8(%rdi), %r14
+	mov 7*8(%rdi), %r15
+	mov 9*8(%rdi), %rsi
+	mov 10*8(%rdi), %rbp
+	mov 11*8(%rdi), %rbx
+	mov 0*8(%rdi), %r8
+	mov 8*8(%rdi), %rdi
+	mov $~0x200, %eax
+	mov $-1, %edx
+	xrstor (%rcx)
+	mov %gs:TB_BLOCK, %rcx
+	lea EXIT_PAD(%rcx), %rsp	/* one write of rsp: never off the altstack */
+	.globl ufork_exit_pkru
+ufork_exit_pkru:
+	mov %gs:TB_BLOCK, %rcx
+	mov TB_UPKRU(%rcx), %eax
+	xor %ecx, %ecx
+	xor %edx, %edx
+	wrpkru
+	mov %gs:TB_BLOCK, %rcx
+	cmp TB_UPKRU(%rcx), %eax
+	jne ufork_pkru_bad
+	test $1, %eax			/* never key 0 open to µprocess code */
+	jz ufork_pkru_bad
+	pop %rax
+	pop %rcx
+	pop %rdx
+	iretq
 ufork_sigsys_return_end:
 	.size ufork_sigsys_entry, .-ufork_sigsys_entry
+
+/* A SIGSYS frame below the exit pad (rax = the block, checked; PKRU 0):
+ * every signal is blocked here, so no ud2 (a blocked SIGILL would end the
+ * runtime): ufork_sigsys_bad ends the µprocess, from the top of the
+ * runtime's part of the stack (whatever lies there is not needed again). */
+sigsys_bad_frame:
+	movb $0, TB_SELECTOR(%rax)
+	cmpb $0, ufork_fsgsbase(%rip)
+	je 1f
+	mov TB_RT_FS(%rax), %rcx
+	wrfsbase %rcx
+	jmp 2f
+1:	mov %rax, %r15
+	SYSCALL_SET_FS TB_RT_FS(%r15)
+	mov %r15, %rax
+2:	lea ALTSTACK_SIZE-FRAME_PART-16(%rax), %rsp
+	call ufork_sigsys_bad
+	ud2
 
 /* Back into the runtime from the way out (see above): rsp is somewhere in
  * the SIGSYS frame on the alternate stack, so masking it finds the block. */
@@ -620,8 +688,10 @@ ufork_enter_trap:
  * the syscall runs under the µprocess's PKRU, taken from the thread's own
  * block (%gs), so the host kernel's copies from and to user memory fault,
  * with EFAULT, on memory the µprocess may not touch (other slots, the
- * runtime).  Meanwhile rsp is on the frame part (a signal landing then is
- * written under that PKRU), and only registers and the block (cancel,
+ * runtime).  Meanwhile rsp is on the frame part where the host writes
+ * frames under the PKRU in force (6.1: a signal landing then must find
+ * memory of that key), or stays on the runtime's stack where it opens every
+ * key (ufork_frames_open), and only registers and the block (cancel,
  * read-only to µprocesses) are touched.  Before the WRPKRU back to 0, a
  * gadget a µprocess could jump to, rsp must be that landing place of the
  * %gs block and goes back to the runtime's stack saved in it (TB_FWD_RSP,
@@ -654,7 +724,10 @@ ufork_cancellable_syscall:
 	and $ALTSTACK_MASK, %rax
 	mov %rsp, TB_FWD_RSP(%rax)
 	lea ALTSTACK_SIZE-FRAME_PART+FWD_ROOM(%rax), %r13
-	mov %gs:TB_BLOCK, %rax		/* this thread's PKRU, whatever ebx says */
+	cmpb $0, ufork_frames_open(%rip)
+	je 4f
+	mov %rsp, %r13			/* frames on key 0: rsp stays */
+4:	mov %gs:TB_BLOCK, %rax		/* this thread's PKRU, whatever ebx says */
 	mov TB_UPKRU(%rax), %eax
 	xor %ecx, %ecx
 	xor %edx, %edx
@@ -675,9 +748,12 @@ ufork_cancel_end:
 	 * is 0 (no forwarded call of its own is waiting) */
 	mov %rax, %r12
 	mov %gs:TB_BLOCK, %rax
+	cmp TB_FWD_RSP(%rax), %rsp	/* rsp stayed (ufork_frames_open) */
+	je 5f
 	lea ALTSTACK_SIZE-FRAME_PART+FWD_ROOM(%rax), %rcx
 	cmp %rcx, %rsp
 	jne ufork_pkru_bad
+5:
 	mov TB_FWD_RSP(%rax), %rsp
 	test %rsp, %rsp
 	jz ufork_pkru_bad

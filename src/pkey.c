@@ -26,13 +26,20 @@
  *    µprocesses may read it, not write it;
  *  - key_shared: the shared area (MAP_SHARED mappings), open to all;
  *  - slot keys, the rest: slot i carries slot_keys[i % nslot_keys], and so
- *    does the frame part of the alternate stack of each host thread while
- *    it runs that slot's code: its top ALTSTACK_FRAME_PART bytes, where the
- *    kernel writes the signal frames of µprocess code (6.1 writes them under
- *    the PKRU in force).  The rest of the alternate stack stays key 0: the
- *    runtime's C code runs there (entry.S), so a sibling thread cannot
- *    rewrite its return addresses.  Slots whose indexes agree modulo
- *    nslot_keys share a key and are not isolated from each other.
+ *    does part of the alternate stack of each host thread while it runs
+ *    that slot's code:
+ *     - where the host writes signal frames under the PKRU in force (6.1):
+ *       the frame part, its top ALTSTACK_FRAME_PART bytes, where those
+ *       frames land;
+ *     - where it opens every key while it writes them (6.12 and later,
+ *       ufork_frames_open, probed at start-up): only the exit pad page
+ *       (ALTSTACK_EXIT_PAD), from which the way out of a syscall pops the
+ *       last registers under the µprocess's PKRU; every frame is then on
+ *       key 0, out of reach of the µprocess and of its sibling threads.
+ *    The rest of the alternate stack stays key 0: the runtime's C code runs
+ *    there (entry.S), so a sibling thread cannot rewrite its return
+ *    addresses.  Slots whose indexes agree modulo nslot_keys share a key
+ *    and are not isolated from each other.
  * The runtime runs with PKRU 0 (every key open); the entry stubs load it
  * first, the way out loads tblock.upkru after an xrstor that leaves PKRU
  * out (entry.S).  pkey_apply gives a new mapping of slot or shared memory
@@ -48,6 +55,8 @@
 #include <sys/mman.h>
 #include <sys/rseq.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 int isolation = ISOLATION_NONE;
@@ -109,6 +118,7 @@ int isolation_check(char *err, size_t errlen)
 
 #define MAX_SLOT_KEYS 16
 unsigned char ufork_pkru_on;
+unsigned char ufork_frames_open;
 static int key_ro, key_shared;
 static int slot_keys[MAX_SLOT_KEYS], nslot_keys;
 
@@ -169,6 +179,49 @@ static int hide_stray_gadgets(void)
 	return 0;
 }
 
+/*
+ * Does the host write signal frames with every key open (Linux 6.12: "enable
+ * all pkeys before XSAVE")?  A child whose alternate stack is on a key its
+ * PKRU denies (pkey_alloc with PKEY_DISABLE_ACCESS denies it to the caller,
+ * no WRPKRU needed) raises a signal whose handler leaves at once without
+ * touching the stack: delivered, it exits 0; on older kernels the frame
+ * cannot be written and the child dies of SIGSEGV.
+ */
+void ufork_probe_exit(int sig);
+__asm__(".text\n.type ufork_probe_exit, @function\nufork_probe_exit:\n"
+	"\tmov $231, %eax\n\txor %edi, %edi\n\tsyscall\n\tud2\n"	/* exit_group(0) */
+	".size ufork_probe_exit, .-ufork_probe_exit\n");
+static int host_writes_frames_open(void)
+{
+	pid_t c = fork();
+	if (c < 0)
+		return 0;
+	if (c == 0) {
+		/* (every key is taken: this copy gives one back first) */
+		syscall(SYS_pkey_free, (long)key_shared);
+		long k = syscall(SYS_pkey_alloc, 0UL, 1UL /* PKEY_DISABLE_ACCESS */);
+		size_t len = 1 << 16;
+		void *alt = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (k < 0 || alt == MAP_FAILED ||
+		    syscall(SYS_pkey_mprotect, alt, len, PROT_READ | PROT_WRITE, k) < 0)
+			_exit(2);
+		stack_t ss = { .ss_sp = alt, .ss_size = len };
+		struct sigaction sa = { .sa_handler = ufork_probe_exit, .sa_flags = SA_ONSTACK };
+		sigset_t usr1;
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		if (sigaltstack(&ss, NULL) < 0 || sigaction(SIGUSR1, &sa, NULL) < 0 ||
+		    sigprocmask(SIG_UNBLOCK, &usr1, NULL) < 0)
+			_exit(2);
+		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1);
+		_exit(3);
+	}
+	int st = -1;
+	while (waitpid(c, &st, 0) < 0 && errno == EINTR)
+		;
+	return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 /* At start-up, in the main thread before any other thread exists (each
  * later one opens the keys itself: pkey_runtime_thread). */
 int isolation_init(char *err, size_t errlen)
@@ -194,6 +247,11 @@ int isolation_init(char *err, size_t errlen)
 		return -1;
 	}
 	no_rseq();
+	ufork_frames_open = host_writes_frames_open();
+	if (trace_syscalls)
+		ulog("ufork: --isolation: the host writes signal frames %s\n", ufork_frames_open ?
+		     "with every key open: they stay on key 0" : "under the PKRU in force: the "
+		     "frame part of each alternate stack is on the µprocess's key");
 	ufork_pkru_on = 1;
 	pkey_runtime_gs();
 	return 0;
@@ -267,8 +325,11 @@ void pkey_thread(struct tblock *b, int slot)
 	int k = pkey_of_slot(slot);
 	b->upkru = upkru_of(k);
 	if (b->ukey != k) {
-		set_key((uintptr_t)b + ALTSTACK_SIZE - ALTSTACK_FRAME_PART,
-			ALTSTACK_FRAME_PART, PROT_READ | PROT_WRITE, k);
+		if (ufork_frames_open)
+			set_key((uintptr_t)b + ALTSTACK_EXIT_PAD, PAGE_SIZE, PROT_READ | PROT_WRITE, k);
+		else
+			set_key((uintptr_t)b + ALTSTACK_SIZE - ALTSTACK_FRAME_PART,
+				ALTSTACK_FRAME_PART, PROT_READ | PROT_WRITE, k);
 		b->ukey = k;
 	}
 }

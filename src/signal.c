@@ -469,11 +469,34 @@ static void runtime_fault(int sig, siginfo_t *si, ucontext_t *uc)
 	signal(sig, SIG_DFL);	/* the fault repeats and ends the runtime */
 }
 
+/*
+ * Where the host writes frames with every key open (ufork_frames_open), the
+ * exit pad is the one page of an alternate stack on the µprocess's key
+ * (pkey.c).  A frame that reaches into it - only µprocess code that aimed
+ * rsp there gets one: the way out's own signals land below the pad - could
+ * be rewritten by a sibling thread before its rt_sigreturn.  The frame
+ * starts 8 bytes below the ucontext; one that starts within 1 KiB below the
+ * pad reaches into it (its registers could be the pad's), any other nested
+ * one ends 128 bytes (the red zone) below the rsp it interrupted.
+ */
+static int frame_on_pad(struct tblock *b, const ucontext_t *uc)
+{
+	uintptr_t pad = (uintptr_t)b + ALTSTACK_EXIT_PAD, lo = (uintptr_t)uc - 8;
+	if (lo >= pad + PAGE_SIZE)
+		return 0;
+	if (lo + 1024 > pad)
+		return 1;
+	uintptr_t sp = uc->uc_mcontext.gregs[REG_RSP];
+	return sp > lo && sp - 128 > pad;
+}
+
 /* Faults and SIG_INTERRUPT.  saved[0] is the interrupted FS base, saved[1]
  * the interrupted selector (entry.S restores both on return). */
 void ufork_signal(int sig, siginfo_t *si, void *ucv, uintptr_t *saved)
 {
 	ucontext_t *uc = ucv;
+	if (ufork_frames_open && current_block()->ut && frame_on_pad(current_block(), uc))
+		proc_exit(current_block()->ut, SIGSEGV);
 	/* faults nest (SA_NODEFER); SIG_INTERRUPT and outside signals do not */
 	pkey_handler_mask(uc, sig == SIG_INTERRUPT || !(sig == SIGSEGV || sig == SIGBUS ||
 		sig == SIGFPE || sig == SIGILL || sig == SIGTRAP) ? 1UL << (sig - 1) : 0);

@@ -137,6 +137,17 @@ void ufork_sigsys(int sig, siginfo_t *si, void *ucv)
 	syscall_run(t, uc);
 }
 
+/* A SIGSYS whose frame the host wrote where µprocess code had pointed rsp,
+ * inside its own alternate stack below where frames belong (entry.S): the
+ * frame cannot be trusted, and that µprocess dies of SIGSEGV, as of any
+ * other touch of the runtime's memory. */
+void ufork_sigsys_bad(void)
+{
+	struct tblock *b = current_block();
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &b->sigmask, NULL, 8);
+	proc_exit(b->ut, SIGSEGV);
+}
+
 /* One syscall of thread t, whose registers are in uc (a SIGSYS frame, or a
  * fault frame of a rewritten site: fastcall.c), then back towards µprocess
  * code. */

@@ -309,6 +309,9 @@ _Static_assert(offsetof(struct tblock, recheck) == 52 && offsetof(struct tblock,
 /* Under isolation, the part of an alternate stack (its top) that carries the
  * µprocess's key; the runtime's C code runs below it (entry.S: FRAME_PART). */
 #define ALTSTACK_FRAME_PART (1UL << 16)
+/* The page of the way out of a syscall under isolation (entry.S: EXIT_PAD):
+ * the last registers and the iretq frame, read under the µprocess's PKRU. */
+#define ALTSTACK_EXIT_PAD (ALTSTACK_SIZE - ALTSTACK_FRAME_PART + (24UL << 10))
 
 /* The host signal used to interrupt a µprocess thread (exit, signals). */
 #define SIG_INTERRUPT (SIGRTMAX)
@@ -437,6 +440,7 @@ int pkey_exec_prot_ok(int prot, int shared);	/* W^X under isolation: 0 or -EACCE
 struct uproc;
 int pkey_code_ok(struct uproc *p, uintptr_t addr, size_t len);	/* scanned: 0 or -EACCES */
 extern unsigned char ufork_pkru_on;	/* keys in force: the stubs switch PKRU */
+extern unsigned char ufork_frames_open;	/* the host writes signal frames with all keys open */
 int isolation_init(char *err, size_t errlen);	/* the keys; runtime PKRU */
 void pkey_apply(uintptr_t addr, size_t len, int prot);	/* the key addr's memory gets */
 struct tblock;
@@ -538,6 +542,7 @@ extern const struct syscall_desc syscall_table[];
 extern const int syscall_table_size;
 extern int trace_syscalls;
 void ufork_sigsys(int sig, siginfo_t *si, void *uc);
+void ufork_sigsys_bad(void);	/* a SIGSYS frame out of place: the µprocess dies */
 void syscall_run(struct uthread *t, ucontext_t *uc);
 void ufork_sigsys_again(void *uc);
 extern char ufork_sigsys_return[], ufork_sigsys_return_end[], ufork_sigsys_reenter[];

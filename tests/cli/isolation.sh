@@ -13,8 +13,14 @@
 #    against the runtime's check of a file being opened.  The alternate
 #    stacks of the host threads, found from outside (the runtime's smaps:
 #    addresses are no secret), are writable by the µprocess only in their
-#    top 64 KiB (the frame part, where the kernel writes its signal
-#    frames), never where the runtime's C code runs.  And a µprocess that
+#    top 64 KiB (the frame part, where a kernel that writes signal frames
+#    under the PKRU in force, 6.1, writes them), or, where the kernel opens
+#    every key while it writes them (6.12: pkey_probe's denied_altstack
+#    "delivered"), only in the one page of the way out's pad - never where
+#    the runtime's C code runs.  There a µprocess that points rsp into the
+#    runtime's part of its alternate stack and makes a syscall, or whose
+#    signal frame reaches into the pad, dies of SIGSEGV (the runtime goes
+#    on).  And a µprocess that
 #    jumps into the runtime's text at an instruction that changes PKRU
 #    (the way out of a syscall, the restorer's rt_sigreturn, the runtime
 #    threads' WRPKRU 0, glibc's stray XRSTOR), with registers and a stack
@@ -46,6 +52,10 @@ fi
     fail "cannot build progs/pkey_probe.c"
 facts=$("$SCRATCH/pkey_probe") || fail "pkey_probe failed: $facts"
 echo "$facts" | sed 's/^/  kernel: /'
+frames_open=0	# the kernel writes signal frames with every key open
+case $facts in
+    *"denied_altstack: delivered"*) frames_open=1 ;;
+esac
 case $facts in
     *"syscall_denied: Bad address"*) ;;
     *) fail "a syscall reading a buffer whose key PKRU denies did not fail with EFAULT" ;;
@@ -96,9 +106,9 @@ file: ok" ] || fail "natively, progs/iso_code gave: $native_code"
 cd "$SCRATCH" || fail "no $SCRATCH"	# iso_code and iso_attack make their temp files in the cwd
 
 # altstacks PID ADDR: the base (hex) of every alternate stack of the runtime
-# PID whose frame part carries the key of ADDR's page: a VMA on that key, at
-# most 256 KiB, ending on a 256 KiB boundary, whose 256 KiB-aligned start
-# (the thread block) is on another key, not 0.
+# PID part of which carries the key of ADDR's page: a VMA on that key inside
+# one 256 KiB-aligned block whose first page (the thread block) is on
+# another key, not 0.
 altstacks() {
     local vmas want cur a=$((16#$2)) start end key s e k base s2 e2
     vmas=$(while read -r first rest; do
@@ -113,8 +123,8 @@ altstacks() {
     [ -n "${want-}" ] || return 1
     while read -r start end key; do
         s=$((16#$start)) e=$((16#$end))
-        [ "$key" = "$want" ] && [ $((e % 0x40000)) = 0 ] && [ $((e - s)) -le $((0x40000)) ] || continue
-        base=$((e - 0x40000))
+        base=$((s & ~0x3ffff))
+        [ "$key" = "$want" ] && [ "$s" -gt "$base" ] && [ "$e" -le $((base + 0x40000)) ] || continue
         while read -r s2 e2 k; do
             [ $((16#$s2)) -le "$base" ] && [ "$base" -lt $((16#$e2)) ] &&
                 [ "$k" != 0 ] && [ "$k" != "$want" ] && printf '%x\n' "$base"
@@ -201,13 +211,25 @@ file: Permission denied"
     fi
     echo "race under --isolation=$lvl: $(echo "$out" | tr '\n' ' ')"
     # The runtime's C stack: not writable, even while it serves a sibling
-    # thread's call; the frame part (16 pages at the top) is.
+    # thread's call; the frame part (16 pages at the top) is, or only the
+    # exit pad's page where frames stay on key 0.
     altstack_attack $lvl
     lines=$(echo "$out" | grep -c 'pages writable') || true
+    writable='16 pages writable from offset 0x30000' part="frame part"
+    [ "$frames_open" = 1 ] && writable='1 pages writable from offset 0x36000' part="exit pad"
     [ "$status" = 0 ] && [ "$lines" -ge 1 ] && [ "$(echo "$out" | tail -n 1)" = "waiter: read 1" ] &&
-        ! echo "$out" | grep 'pages writable' | grep -vqx '16 pages writable from offset 0x30000' ||
-        { echo "$out"; fail "under --isolation=$lvl a µprocess can write its host threads' alternate stacks beyond the frame part (status $status)"; }
-    echo "alternate stacks under --isolation=$lvl: $lines found, only their frame part writable"
+        ! echo "$out" | grep 'pages writable' | grep -vqx "$writable" ||
+        { echo "$out"; fail "under --isolation=$lvl a µprocess can write its host threads' alternate stacks beyond the $part (status $status)"; }
+    echo "alternate stacks under --isolation=$lvl: $lines found, only their $part writable"
+    if [ "$frames_open" = 1 ]; then
+        run_ufork run --isolation=$lvl ./iso_attack deepstack
+        want="deepstack: killed by signal 11
+padframe: killed by signal 11
+runtime: alive"
+        [ "$status" = 0 ] && [ "$out" = "$want" ] ||
+            { show run --isolation=$lvl iso_attack deepstack; fail "under --isolation=$lvl a µprocess's rsp in its alternate stack was not contained"; }
+        echo "rsp into the alternate stack under --isolation=$lvl: contained (SIGSEGV)"
+    fi
     for g in exit:ufork_exit_pkru:11 restorer:ufork_restorer:11 open:ufork_pkru_open:4 xrstor:-:11; do
         IFS=: read -r kind sym sig <<<"$g"
         if [ "$sym" = - ]; then	# glibc's XRSTOR in its lazy-binding trampoline

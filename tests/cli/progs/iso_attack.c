@@ -41,13 +41,23 @@
  *                        with registers and stack of its choosing, so as to
  *                        come back with another PKRU; then reads its
  *                        parent's word (exit 42 if it could).  KIND says
- *                        what is at ADDR: exit (the way out of a syscall:
- *                        PKRU from r8 + 168), restorer (rt_sigreturn of a
+ *                        what is at ADDR: exit (the way out of a syscall;
+ *                        r8 + 168 says PKRU 1, which it once loaded), restorer (rt_sigreturn of a
  *                        frame whose XSAVE area says PKRU 0), open (the
  *                        WRPKRU 0 of runtime threads, returning to the
  *                        child), xrstor (a stray XRSTOR, mask all ones,
  *                        image with PKRU 0).  Prints "gadget KIND: " and
  *                        the child's fate.
+ *   iso_attack deepstack  where the host writes signal frames with every
+ *                        key open: a child points rsp into the runtime's
+ *                        part of its own alternate stack (its block is at
+ *                        %gs:160) and makes a syscall, whose frame the host
+ *                        then writes there; a second child does the same
+ *                        with rsp just above the exit pad and executes ud2
+ *                        (the SIGILL frame reaches into the pad, which its
+ *                        sibling threads could write).  Prints "deepstack:
+ *                        ..." and "padframe: ..." (the children's fates) and
+ *                        "runtime: alive" after them.
  *   iso_attack read ADDR   read the word at ADDR (hex) and print it
  *   iso_attack write ADDR  write the word at ADDR
  *   iso_attack sys ADDR    write(2) 8 bytes from ADDR to a pipe; prints the
@@ -358,12 +368,12 @@ static void gadget(const char *kind, uintptr_t addr)
 	raise_with(grab);
 	uintptr_t top = (uintptr_t)&gadget_stack[4000];
 	if (!strcmp(kind, "exit")) {
-		/* popped: r8..rcx, 9 skipped words, then rip cs rflags rsp ss */
-		fake_regs[24] = (uintptr_t)after_gadget;
-		fake_regs[25] = 0x33;
-		fake_regs[26] = 0x202;
-		fake_regs[27] = top - 8;
-		fake_regs[28] = 0x2b;
+		/* popped: rax rcx rdx, then rip cs rflags rsp ss */
+		fake_regs[3] = (uintptr_t)after_gadget;
+		fake_regs[4] = 0x33;
+		fake_regs[5] = 0x202;
+		fake_regs[6] = top - 8;
+		fake_regs[7] = 0x2b;
 		fake_block[21] = 1;	/* r8 + 168: PKRU with key 0 only denied */
 		__asm__ volatile("mov %0, %%rsp\n\tmov %1, %%r8\n\tjmp *%2"
 				 : : "a"(fake_regs), "c"((uintptr_t)fake_block), "d"(addr) : "memory");
@@ -442,8 +452,36 @@ static int altstack_attack(void)
 	return 0;
 }
 
+/* rsp := sp, then syscall (getpid) or ud2 */
+static void __attribute__((noreturn)) on_stack(uintptr_t sp, int ud)
+{
+	if (ud)
+		__asm__ volatile("mov %0, %%rsp\n\tud2" : : "r"(sp) : "memory");
+	__asm__ volatile("mov %0, %%rsp\n\tmov $39, %%eax\n\tsyscall\n\tud2" : : "r"(sp) : "memory");
+	__builtin_unreachable();
+}
+
+static int deepstack_attack(void)
+{
+	const char *what[2] = { "deepstack", "padframe" };
+	for (int i = 0; i < 2; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			uintptr_t block;	/* this host thread's, from the GS base */
+			__asm__ volatile("mov %%gs:160, %0" : "=r"(block));
+			/* the middle of the runtime's part; 2 KiB into the exit pad */
+			on_stack(i ? block + (216 << 10) + 2048 : block + (1 << 17), i);
+		}
+		fate(what[i], pid);
+	}
+	printf("runtime: alive\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "deepstack"))
+		return deepstack_attack();
 	if (argc == 2 && !strcmp(argv[1], "altstack"))
 		return altstack_attack();
 	if (argc == 4 && !strcmp(argv[1], "gadget")) {

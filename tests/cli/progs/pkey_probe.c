@@ -7,7 +7,10 @@
  *  sigreturn_pkru   whether rt_sigreturn loads PKRU from the XSAVE area of the
  *                   frame (a handler changes it there: "restored from frame")
  *  denied_altstack  what happens to a signal delivered while PKRU denies the
- *                   key of the alternate signal stack (child's fate)
+ *                   key of the alternate signal stack, to a handler that
+ *                   leaves at once without touching the stack (child's
+ *                   fate: "delivered" where the kernel writes the frame
+ *                   with every key open, 6.12 and later)
  *  syscall_denied   write(2) from a buffer whose key PKRU denies
  *  fault_code       si_code and si_pkey of a read of a denied page
  *  sud_selector     a syscall under Syscall User Dispatch whose selector byte
@@ -80,6 +83,11 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 	memcpy(xs + pkru_offset(), &zero, 4);	/* back to all access */
 }
 
+/* a handler that touches no memory: exit_group(0) */
+void exit_at_once(int sig);
+__asm__(".text\n.type exit_at_once, @function\nexit_at_once:\n"
+	"\tmov $231, %eax\n\txor %edi, %edi\n\tsyscall\n\tud2\n");
+
 static int read_byte(const char *p)
 {
 	int v;
@@ -128,12 +136,14 @@ int main(void)
 	if (c == 0) {
 		stack_t st = { .ss_sp = alt, .ss_size = ss };
 		sigaltstack(&st, NULL);
-		sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-		sigaction(SIGUSR1, &sa, NULL);
+		struct sigaction sx = { 0 };
+		sx.sa_handler = exit_at_once;
+		sx.sa_flags = SA_ONSTACK;
+		sigaction(SIGUSR1, &sx, NULL);
 		wrpkru(deny_k);
-		raise(SIGUSR1);
+		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1);
 		wrpkru(0);
-		_exit(0);
+		_exit(3);
 	}
 	int status;
 	waitpid(c, &status, 0);
