@@ -20,18 +20,19 @@
 # disk image: a small busybox initramfs (its /init is scripts/vm/init, built
 # once into build/vm/ and rebuilt when busybox, the kernel's modules,
 # scripts/vm/init or this script change) loads the 9p/virtio modules from
-# the host's /lib/modules/VERSION (see UFORK_VM_KERNEL), mounts the host's /
-# read-write over 9p (-virtfs), chroots into it with its own /proc, /sys,
-# /dev and a tmpfs /tmp (a checkout under /tmp stays visible), and runs the
-# script build/vm/run.*/cmd that vm.sh wrote: the exports below, `cd` to the checkout, CMD.  The guest
-# writes CMD's exit status into build/vm/run.*/status and powers off.  Serial
-# ports: ttyS0 is the guest console (kept in build/vm/run.*/console, shown
-# only on failure or with UFORK_VM_VERBOSE=1), ttyS1 and ttyS2 carry CMD's
-# stdout and stderr (QEMU writes them into FIFOs that vm.sh copies out).  The
-# guest has no network (only lo) and installs nothing: missing host packages
-# are installed first, like scripts/deps.sh does (as root with apt-get, else
-# the command to run is printed).  Boot takes about 8 s.  TCG is for
-# functional tests: no timings from it, except ratios inside one guest run.
+# the host's /lib/modules/VERSION (see UFORK_VM_KERNEL), mounts the host's
+# / read-write over 9p (-virtfs), chroots into it with its own /proc,
+# /sys, /dev and a tmpfs /tmp (a checkout under /tmp stays visible), and
+# runs the script build/vm/run.*/cmd that vm.sh wrote: the exports below,
+# `cd` to the checkout, CMD.  The guest writes CMD's exit status into
+# build/vm/run.*/status and powers off.  Serial ports: ttyS0 is the guest
+# console (kept in build/vm/run.*/console, shown only on failure or with
+# UFORK_VM_VERBOSE=1), ttyS1 and ttyS2 carry CMD's stdout and stderr (QEMU
+# writes them into FIFOs that vm.sh copies out).  The guest has no network
+# (only lo) and installs nothing: missing host packages are installed
+# first, like scripts/deps.sh does (as root with apt-get, else the command
+# to run is printed).  Boot takes about 8 s.  TCG is for functional tests:
+# no timings from it, except ratios inside one guest run.
 #
 # The guest's environment: PATH, HOME=/root, CI if set, every UFORK_*
 # variable but UFORK_VM_*, and UFORK_TEST_TIMEOUT=120 unless set (the test
