@@ -19,16 +19,25 @@
 #    without FSGSBASE it sets UFORK_FALLBACK_TESTED=1, so cli/no_fsgsbase
 #    does not run the suite on that path a second time.  Its test names are
 #    prefixed with "guest/".  UFORK_GUEST_SKIP="" runs all of it.
-# The two steps run side by side (the guest's output is shown after the
+#    Then, after it (never both at once), a second guest on Debian
+#    bookworm-backports' kernel 6.12 (UFORK_VM_KERNEL=6.12, fetched into
+#    build/vm/kernel-6.12 the first time) runs the isolation attack test
+#    only, whatever the arguments: `tests/run.sh --skip cli/isolation_suite
+#    cli/isolation`, its names prefixed with "guest-6.12/", its output shown
+#    after the first guest's.
+# The two steps run side by side (the guests' output is shown after the
 # host's): first ufork, dash and the differential programs are built and
-# vm.sh's packages installed, then the guest starts while the other apps the
-# host's tests run are built (Redis, nginx, CPython for cli/zygote: a few
-# minutes on 2 cores the first time, then skipped while up to date).
+# vm.sh's packages and the 6.12 kernel installed (`vm.sh --prepare`, so that
+# apt is done before the app builds use it), then the guests start while the
+# other apps the host's tests run are built (Redis, nginx, CPython for
+# cli/zygote: a few minutes on 2 cores the first time, then skipped while up
+# to date).
 # --host runs step 1 only, --guest step 2 only (on any CPU).
 #
-# Ends with one line "N passed, N failed" (both steps together); exit status
-# 0 only if nothing failed.  A guest that cannot run (QEMU missing and not
-# root, no kernel) is one failed test "guest" with vm.sh's reason.
+# Ends with one line "N passed, N failed" (both steps and guests together);
+# exit status 0 only if nothing failed.  A guest that cannot run (QEMU
+# missing and not root, no kernel, the 6.12 kernel's fetch failed) is one
+# failed test "guest" or "guest-6.12" with vm.sh's reason.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 where=both
@@ -67,7 +76,7 @@ case $where in
             grep -qw "$bit" /proc/cpuinfo || missing="$missing $bit"
         done
         if [ -n "$missing" ]; then
-            echo "guest: this CPU lacks$missing; the suite runs again in the QEMU guest (scripts/vm.sh), side by side with the host's run; its output follows the host's"
+            echo "guest: this CPU lacks$missing; the suite runs again in the QEMU guest (scripts/vm.sh), then cli/isolation in a guest on kernel 6.12, side by side with the host's run; their output follows the host's"
             guest=1
         else
             echo "SKIP guest: this CPU has fsgsbase and pku, the host run took their paths (--guest runs the guest anyway)"
@@ -85,16 +94,35 @@ run_guest() {
         grep --line-buffered -Ev '^[0-9]+ passed, [0-9]+ failed$' || true
     echo "(the guest took $((SECONDS - start)) s, image build included)"
 }
+# run_guest_612: the isolation attack test in the guest on kernel 6.12, its
+# names prefixed with "guest-6.12/", its output on stdout and in
+# $WORK/guest-6.12 (nothing if its --prepare failed: $prepare_612 says why).
+run_guest_612() {
+    local start=$SECONDS
+    [ -z "$prepare_612" ] || return 0
+    UFORK_VM_KERNEL=6.12 bash scripts/vm.sh bash tests/run.sh --skip cli/isolation_suite cli/isolation 2>&1 |
+        sed -u -E 's/^(PASS|FAIL|SKIP) /\1 guest-6.12\//' | tee "$WORK/guest-6.12" |
+        grep --line-buffered -Ev '^[0-9]+ passed, [0-9]+ failed$' || true
+    echo "(the 6.12 guest took $((SECONDS - start)) s)"
+}
 default_skip="redis nginx unit cli/spin cli/zygote cli/python_ptrhash cli/copy_coa"
+prepare_612=""
 if [ "$guest" = 1 ]; then
     # Both runs use the differential programs: built once, here; and
-    # vm.sh's packages are installed before the app builds use apt.
+    # vm.sh's packages and the 6.12 kernel are installed before the app
+    # builds use apt (a failed fetch is not tried again while they run).
     bash tests/run.sh --build-only "$@" || true
     bash scripts/vm.sh --prepare || true
+    if ! UFORK_VM_KERNEL=6.12 bash scripts/vm.sh --prepare 2>"$WORK/prepare-6.12"; then
+        prepare_612=$(tail -n 1 "$WORK/prepare-6.12" | sed 's/^vm\.sh: //')
+        [ -n "$prepare_612" ] || prepare_612="UFORK_VM_KERNEL=6.12 bash scripts/vm.sh --prepare failed"
+    fi
+    cat "$WORK/prepare-6.12" >&2
     if [ "$where" = both ]; then
-        # In its own process group (set -m), so that cleanup stops all of it.
+        # In its own process group (set -m), so that cleanup stops all of it;
+        # the two guests one after the other.
         set -m
-        run_guest "$@" >"$WORK/guest.shown" 2>&1 &
+        { run_guest "$@"; run_guest_612; } >"$WORK/guest.shown" 2>&1 &
         guest_pid=$!
         set +m
     fi
@@ -119,11 +147,21 @@ if [ "$guest" = 1 ]; then
         cat "$WORK/guest.shown"
     else
         run_guest "$@"
+        run_guest_612
     fi
     if count "$WORK/guest"; then
         echo "guest: $(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/guest" | tail -n 1)"
     else
         echo "FAIL guest: the guest run ended without tests/run.sh's final line (see vm.sh's message above)"
+        failed=$((failed + 1))
+    fi
+    if [ -n "$prepare_612" ]; then
+        echo "FAIL guest-6.12: $prepare_612"
+        failed=$((failed + 1))
+    elif count "$WORK/guest-6.12"; then
+        echo "guest-6.12: $(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/guest-6.12" | tail -n 1)"
+    else
+        echo "FAIL guest-6.12: the 6.12 guest run ended without tests/run.sh's final line (see vm.sh's message above)"
         failed=$((failed + 1))
     fi
 fi

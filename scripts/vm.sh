@@ -12,25 +12,27 @@
 # what is missing and builds the initramfs, then exits 0 (scripts/test.sh does
 # it first, since the guest then runs side by side with builds that use apt).
 #
-# How it works.  The guest is Debian 12's kernel (linux-image-amd64, 6.1) on
+# How it works.  The guest is Debian 12's kernel (linux-image-amd64, 6.1, or
+# bookworm-backports' 6.12 with UFORK_VM_KERNEL=6.12) on
 # `qemu-system-x86_64 -accel tcg -cpu max,-smap,-la57`: max gives the guest
 # fsgsbase, pku and ospke on any host (-smap: QEMU 7.2's TCG faults on an
 # iretq in user mode with SMAP; -la57: plain 4-level paging).  There is no
 # disk image: a small busybox initramfs (its /init is scripts/vm/init, built
 # once into build/vm/ and rebuilt when busybox, the kernel's modules,
 # scripts/vm/init or this script change) loads the 9p/virtio modules from
-# the host's /lib/modules/VERSION, mounts the host's / read-write over 9p
-# (-virtfs), chroots into it with its own /proc, /sys, /dev and a tmpfs /tmp
-# (a checkout under /tmp stays visible), and runs the script build/vm/run.*/cmd
-# that vm.sh wrote: the exports below, `cd` to the checkout, CMD.  The guest
-# writes CMD's exit status into build/vm/run.*/status and powers off.  Serial
-# ports: ttyS0 is the guest console (kept in build/vm/run.*/console, shown
-# only on failure or with UFORK_VM_VERBOSE=1), ttyS1 and ttyS2 carry CMD's
-# stdout and stderr (QEMU writes them into FIFOs that vm.sh copies out).  The
-# guest has no network (only lo) and installs nothing: missing host packages
-# are installed first, like scripts/deps.sh does (as root with apt-get, else
-# the command to run is printed).  Boot takes about 8 s.  TCG is for
-# functional tests: no timings from it, except ratios inside one guest run.
+# the host's /lib/modules/VERSION (see UFORK_VM_KERNEL), mounts the host's
+# / read-write over 9p (-virtfs), chroots into it with its own /proc,
+# /sys, /dev and a tmpfs /tmp (a checkout under /tmp stays visible), and
+# runs the script build/vm/run.*/cmd that vm.sh wrote: the exports below,
+# `cd` to the checkout, CMD.  The guest writes CMD's exit status into
+# build/vm/run.*/status and powers off.  Serial ports: ttyS0 is the guest
+# console (kept in build/vm/run.*/console, shown only on failure or with
+# UFORK_VM_VERBOSE=1), ttyS1 and ttyS2 carry CMD's stdout and stderr (QEMU
+# writes them into FIFOs that vm.sh copies out).  The guest has no network
+# (only lo) and installs nothing: missing host packages are installed
+# first, like scripts/deps.sh does (as root with apt-get, else the command
+# to run is printed).  Boot takes about 8 s.  TCG is for functional tests:
+# no timings from it, except ratios inside one guest run.
 #
 # The guest's environment: PATH, HOME=/root, CI if set, every UFORK_*
 # variable but UFORK_VM_*, and UFORK_TEST_TIMEOUT=120 unless set (the test
@@ -43,11 +45,25 @@
 #   UFORK_VM_SMP      guest CPUs, each a host thread (default 2)
 #   UFORK_VM_KERNEL   guest kernel (default: the newest /boot/vmlinuz-6.1.*-amd64);
 #                     its modules are /lib/modules/VERSION, VERSION taken
-#                     from the file name vmlinuz-VERSION
+#                     from the file name vmlinuz-VERSION, or DIR/lib/modules/
+#                     VERSION for DIR/boot/vmlinuz-VERSION (a kernel package
+#                     unpacked with dpkg-deb -x into DIR, after
+#                     `depmod -b DIR VERSION`).  6.12: Debian bookworm-
+#                     backports' 6.12 kernel (the package linux-image-amd64
+#                     depends on there), in build/vm/kernel-6.12/.  When that
+#                     is missing, vm.sh (and --prepare) fetches it as root with
+#                     apt-get, on a private state in build/vm/apt/ whose only
+#                     source is bookworm-backports (the system's apt sources
+#                     and lists stay as they are; log: build/vm/apt/fetch.log),
+#                     unpacks it and runs depmod; not root, it prints the
+#                     command to run.  Once there it is used as it is, with
+#                     no network access (rm -rf build/vm/kernel-6.12 to fetch
+#                     the newest).
 #   UFORK_VM_VERBOSE  1: show the QEMU command line and the guest console
 #
 # Exit status: CMD's; 124 when the guest timed out; 127 when the guest could
-# not run CMD (packages missing, no kernel, QEMU or the guest failed).
+# not run CMD (packages missing, no kernel or its fetch failed, QEMU or the
+# guest failed).
 set -eu
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -77,6 +93,11 @@ newest_kernel() { # the newest /boot/vmlinuz-6.1.*-amd64, or nothing
     local k
     for k in /boot/vmlinuz-6.1.*-amd64; do [ -f "$k" ] && echo "$k"; done | sort -V | tail -n 1
 }
+KDIR_612=$VM/kernel-6.12
+kernel_612() { # the newest $KDIR_612/boot/vmlinuz-6.12.*, or nothing
+    local k
+    for k in "$KDIR_612"/boot/vmlinuz-6.12.*; do [ -f "$k" ] && echo "$k"; done | sort -V | tail -n 1
+}
 installed() { # installed PACKAGE
     [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
 }
@@ -93,6 +114,11 @@ check() {
         # hook takes a second.  An installed generator is used as it is.
         installed initramfs-tools || installed dracut || installed tiny-initramfs ||
             missing="$missing tiny-initramfs"
+    fi
+    # UFORK_VM_KERNEL=6.12 unpacks its package with dpkg-deb and runs depmod
+    if [ "${UFORK_VM_KERNEL:-}" = 6.12 ] && [ -z "$(kernel_612)" ]; then
+        command -v depmod >/dev/null || PATH=$PATH:/usr/sbin:/sbin command -v depmod >/dev/null ||
+            missing="$missing kmod"
     fi
     return 0
 }
@@ -116,7 +142,94 @@ if [ -n "$missing" ]; then
     [ -z "$missing" ] || { err "still missing after install:$missing"; exit 127; }
 fi
 
-KERNEL=${UFORK_VM_KERNEL:-$(newest_kernel)}
+# ------------------------------------------- UFORK_VM_KERNEL=6.12: its package
+# apt_bpo apt-get|apt-cache ARGS...: apt with its own state in build/vm/apt,
+# whose only source is bookworm-backports; the system's sources, lists,
+# cache, preferences and dpkg status are neither read nor written (its apt.conf,
+# a proxy say, still applies).  Downloads run as the caller: _apt may not
+# reach the checkout.
+APT=$VM/apt
+# shellcheck disable=SC2317 # called by way of step
+apt_bpo() {
+    local tool=$1
+    shift
+    "$tool" -q -o Dir::Etc::SourceList="$APT/backports.sources" -o Dir::Etc::SourceParts="$APT/none" \
+        -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts="$APT/none" \
+        -o Dir::State="$APT/state" -o Dir::State::Lists="$APT/lists" \
+        -o Dir::State::status="$APT/status" -o Dir::Cache="$APT/cache" \
+        -o Dir::Cache::Archives="$APT/archives" -o APT::Architecture=amd64 \
+        -o APT::Architectures=amd64 -o Acquire::Languages=none \
+        -o APT::Sandbox::User="$(id -un)" "$@"
+}
+# shellcheck disable=SC2317 # called by way of step
+download_in() { cd "$1" && apt_bpo apt-get download "$2"; } # download_in DIR PACKAGE
+# fetch_612: linux-image-amd64's kernel package from bookworm-backports,
+# unpacked into $KDIR_612 (by way of a temporary directory, so that an
+# interrupted fetch leaves nothing that looks done), with its modules.dep.
+# On failure one line on stderr and status 1.
+fetch_612() {
+    local log=$APT/fetch.log pkg kver deb tmp
+    fail() { err "cannot fetch the guest kernel 6.12 (Debian bookworm-backports): $1 (log: $log)"; }
+    # step WHAT CMD...: CMD (in a subshell) with its output added to the log;
+    # if it fails, one line naming WHAT and CMD's first error, and status 1
+    step() {
+        local what=$1 out=$APT/step.log why
+        shift
+        if ("$@") >"$out" 2>&1; then cat "$out" >>"$log"; return 0; fi
+        cat "$out" >>"$log"
+        why=$(grep -m 1 -E '^(E|W):' "$out" || tail -n 1 "$out")
+        fail "$what failed${why:+: $why}"
+        return 1
+    }
+    rm -rf "$VM"/kernel-6.12.tmp.* "$APT/archives"
+    mkdir -p "$APT/none" "$APT/state" "$APT/lists/partial" "$APT/cache" "$APT/archives/partial" || return 1
+    : >"$APT/status"
+    : >"$log"
+    printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm-backports' \
+        'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' >"$APT/backports.sources"
+    err "fetching the guest kernel 6.12 from Debian bookworm-backports (log: $log)"
+    step "apt-get update" apt_bpo apt-get --error-on=any update || return 1
+    # linux-image-amd64 depends on the kernel's own package
+    step "apt-cache depends linux-image-amd64" apt_bpo apt-cache depends linux-image-amd64 || return 1
+    pkg=$(sed -n 's/^ *|\{0,1\}Depends: \(linux-image-[^ ]*-amd64\)$/\1/p' "$APT/step.log" | head -n 1)
+    case $pkg in
+        linux-image-6.12.*-amd64) ;;
+        *) fail "linux-image-amd64 depends on ${pkg:-no linux-image-*-amd64}, not a 6.12 kernel"; return 1 ;;
+    esac
+    kver=${pkg#linux-image-}
+    step "apt-get download $pkg" download_in "$APT/archives" "$pkg" || return 1
+    deb=$(echo "$APT/archives/${pkg}_"*.deb)
+    tmp=$(mktemp -d "$VM/kernel-6.12.tmp.XXXXXX") || return 1
+    if ! { step "dpkg-deb -x $deb" dpkg-deb -x "$deb" "$tmp" &&
+        { [ -f "$tmp/boot/vmlinuz-$kver" ] || { fail "no boot/vmlinuz-$kver in $deb"; false; }; } &&
+        step "depmod -b $tmp $kver" env PATH="$PATH:/usr/sbin:/sbin" depmod -b "$tmp" "$kver" &&
+        step "mv -T $tmp $KDIR_612" mv -T "$tmp" "$KDIR_612"; }; then
+        rm -rf "$tmp"
+        return 1
+    fi
+    rm -rf "$APT/archives" "$APT/step.log"
+    err "guest kernel $kver in $KDIR_612"
+}
+
+if [ "${UFORK_VM_KERNEL:-}" = 6.12 ]; then
+    KERNEL=$(kernel_612)
+    if [ -z "$KERNEL" ]; then
+        if [ "$(id -u)" -ne 0 ]; then
+            err "the guest kernel 6.12 is not in $KDIR_612; run: sudo env UFORK_VM_KERNEL=6.12 bash $ROOT/scripts/vm.sh --prepare && sudo chown -R $(id -u):$(id -g) $VM"
+            exit 127
+        fi
+        mkdir -p "$VM"
+        # one fetch at a time; a second vm.sh waits for it and takes its result
+        exec 9>"$VM/kernel-6.12.lock"
+        flock 9
+        [ -n "$(kernel_612)" ] || fetch_612 || exit 127
+        exec 9>&-
+        KERNEL=$(kernel_612)
+        [ -n "$KERNEL" ] || { err "no $KDIR_612/boot/vmlinuz-6.12.* after the fetch"; exit 127; }
+    fi
+else
+    KERNEL=${UFORK_VM_KERNEL:-$(newest_kernel)}
+fi
 [ -f "$KERNEL" ] || { err "guest kernel not found: $KERNEL"; exit 127; }
 KVER=$(basename "$KERNEL")
 KVER=${KVER#vmlinuz-}
