@@ -86,6 +86,22 @@
 	syscall
 .endm
 
+/* Selector := ALLOW, FS base := the runtime's, for a stub on the block at
+ * %rax (rsp on its alternate stack, masked again after a syscall: rax is
+ * kept).  Clobbers rcx, rsi, rdi, r11. */
+.macro ENTER_RUNTIME
+	movb $0, TB_SELECTOR(%rax)
+	cmpb $0, ufork_fsgsbase(%rip)
+	je 1f
+	mov TB_RT_FS(%rax), %rcx
+	wrfsbase %rcx
+	jmp 2f
+1:	SYSCALL_SET_FS TB_RT_FS(%rax)
+	mov %rsp, %rax
+	and $ALTSTACK_MASK, %rax
+2:
+.endm
+
 /* The µprocess may have set RFLAGS.AC (alignment checking, allowed in user
  * mode); signal delivery keeps it, and runtime code must not run with it. */
 .macro CLEAR_AC
@@ -341,16 +357,8 @@ ufork_sigsys_return_end:
  * runtime): ufork_sigsys_bad ends the µprocess, from the top of the
  * runtime's part of the stack (whatever lies there is not needed again). */
 sigsys_bad_frame:
-	movb $0, TB_SELECTOR(%rax)
-	cmpb $0, ufork_fsgsbase(%rip)
-	je 1f
-	mov TB_RT_FS(%rax), %rcx
-	wrfsbase %rcx
-	jmp 2f
-1:	mov %rax, %r15
-	SYSCALL_SET_FS TB_RT_FS(%r15)
-	mov %r15, %rax
-2:	lea ALTSTACK_SIZE-FRAME_PART-16(%rax), %rsp
+	ENTER_RUNTIME
+	lea ALTSTACK_SIZE-FRAME_PART-16(%rax), %rsp
 	call ufork_sigsys_bad
 	ud2
 
@@ -366,16 +374,8 @@ ufork_sigsys_reenter:
 	cmpb $0, ufork_pkru_on(%rip)
 	je 4f
 	CHECK_BLOCK			/* this thread's own way out, not a sibling's */
-4:	movb $0, TB_SELECTOR(%rax)
-	cmpb $0, ufork_fsgsbase(%rip)
-	je 1f
-	mov TB_RT_FS(%rax), %rcx
-	wrfsbase %rcx
-	jmp 2f
-1:	SYSCALL_SET_FS TB_RT_FS(%rax)
-	mov %rsp, %rax
-	and $ALTSTACK_MASK, %rax
-2:	mov TB_UC(%rax), %rdi
+4:	ENTER_RUNTIME
+	mov TB_UC(%rax), %rdi
 	lea -8(%rdi), %rsp		/* the handler's entry rsp */
 	cmpb $0, ufork_pkru_on(%rip)
 	je 3f

@@ -495,14 +495,14 @@ static int frame_on_pad(struct tblock *b, const ucontext_t *uc)
 void ufork_signal(int sig, siginfo_t *si, void *ucv, uintptr_t *saved)
 {
 	ucontext_t *uc = ucv;
-	if (ufork_frames_open && current_block()->ut && frame_on_pad(current_block(), uc))
-		proc_exit(current_block()->ut, SIGSEGV);
+	struct tblock *b = current_block();
+	struct uthread *t = b->ut;
+	if (ufork_frames_open && t && frame_on_pad(b, uc))
+		proc_exit(t, SIGSEGV);
 	/* faults nest (SA_NODEFER); SIG_INTERRUPT and outside signals do not */
 	pkey_handler_mask(uc, sig == SIG_INTERRUPT || !(sig == SIGSEGV || sig == SIGBUS ||
 		sig == SIGFPE || sig == SIGILL || sig == SIGTRAP) ? 1UL << (sig - 1) : 0);
 	uintptr_t ip = uc->uc_mcontext.gregs[REG_RIP];
-	struct tblock *b = current_block();
-	struct uthread *t = b->ut;
 	int user = t && user_context(ip, saved[1]);
 
 	if (!t && sig != SIG_INTERRUPT && sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE &&
